@@ -234,12 +234,17 @@ class Context:
     {
         "command": Param(str, required=True, doc="the command, run with sh -c"),
         "expect_output": Param(str, doc="a regex the output must also match"),
+        "quiet": Param(bool, default=False, doc="pass only when the command prints nothing"),
+        "root": Param(bool, default=False, doc="the command needs root (error, not fail, without)"),
     },
 )
-def shell_check(ctx: Context, command: str, expect_output: str | None = None) -> Result:
+def shell_check(ctx: Context, command: str, expect_output: str | None = None,
+                quiet: bool = False, root: bool = False) -> Result:
     """The built-in shell check."""
     import re
 
+    if root and not ctx.root:
+        return needs_root()
     proc = ctx.run(["sh", "-c", command], timeout=30)
     output = proc.output
     lines = output.splitlines()[-10:]
@@ -250,6 +255,8 @@ def shell_check(ctx: Context, command: str, expect_output: str | None = None) ->
     if proc.returncode != 0:
         return failed(output or t(f"終了コード {proc.returncode}", f"exit status {proc.returncode}"),
                       lines)
+    if quiet and output:
+        return failed(output, lines)
     if expect_output and not re.search(expect_output, output, re.MULTILINE):
         return failed(t(f"出力が /{expect_output}/ に一致しません", f"output does not match /{expect_output}/"),
                       lines)

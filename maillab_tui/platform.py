@@ -106,3 +106,16 @@ def find_mail_log(platform: str | None, root: str = "/") -> Path | None:
         if path.exists():
             return path
     return None
+
+
+# Debian's postfix.service is a oneshot placeholder (ExecStart=/bin/true, RemainAfterExit):
+# it reports "active" even when the real daemon, the instance postfix@-.service, has failed.
+_DAEMON_UNITS: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("debian12", "postfix.service"): ("postfix@-.service",),
+}
+
+
+def daemon_units(platform: str | None, unit: str) -> tuple[str, ...]:
+    """The units that really run the daemon behind `unit` on this platform (besides `unit`)."""
+    name = unit if "." in unit else f"{unit}.service"
+    return _DAEMON_UNITS.get((platform or "", name), ())

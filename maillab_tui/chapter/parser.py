@@ -158,6 +158,7 @@ class _Parser:
         self.lines = text.splitlines()
         self.problems: list[Problem] = []
         self.meta: dict[str, Any] = {}
+        self.front_ok = True
 
     def problem(self, line: int, message: str, severity: str = "error") -> None:
         """Record a problem at a 1-based line."""
@@ -173,9 +174,11 @@ class _Parser:
             mark = getattr(exc, "problem_mark", None)
             line = (mark.line + 2) if mark is not None else 1
             self.problem(line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")
+            self.front_ok = False
             return
         if not isinstance(data, dict):
             self.problem(1, "front matter must be a mapping of keys (id, title, hosts ...)")
+            self.front_ok = False
             return
         for key in data:
             if key not in FRONT_MATTER_KEYS:
@@ -401,6 +404,10 @@ class _Parser:
             self.read_front_matter(tokens[0])
         else:
             self.problem(1, "a chapter starts with front matter between '---' lines")
+            self.front_ok = False
+        if not self.front_ok:
+            # Without front matter nothing below can be judged; one clear message is enough.
+            return self.empty_chapter()
         if "translates" in self.meta and translation_source is None:
             translation_source = self.load_source()
         if translation_source is not None:
@@ -442,6 +449,8 @@ class _Parser:
         if builders:
             builders[-1].end = len(self.lines)
 
+        if not builders and not any(p.line == 1 for p in self.problems):
+            self.problem(1, "the chapter has no steps: each step is a '## Title {#id}' heading")
         steps = self.finish(builders, hosts, platforms, variables)
         intro_lines = self.lines[:intro_end]
         front_end = tokens[0].map[1] if tokens and tokens[0].type == "front_matter" and tokens[0].map else 0
@@ -459,6 +468,15 @@ class _Parser:
             intro=intro,
             learner=str(self.meta.get("learner", "admin")),
             network=MappingProxyType({str(k): str(v) for k, v in (self.meta.get("network") or {}).items()}),
+            problems=tuple(self.problems),
+        )
+
+    def empty_chapter(self) -> Chapter:
+        """The chapter when its front matter is unusable: no steps, only the problem."""
+        return Chapter(
+            id="", title="", language="", path=self.path,
+            source_hash=hashlib.sha256(self.text.encode()).hexdigest(), platforms=(),
+            hosts=MappingProxyType({}), variables=MappingProxyType({}), steps=(),
             problems=tuple(self.problems),
         )
 
@@ -548,8 +566,10 @@ class _Parser:
             if gate not in GATE_POLICIES:
                 self.problem(b.line, f"gate must be one of {', '.join(GATE_POLICIES)}, not '{gate}'")
                 gate = "hard"
-            for blocks in (b.commands, b.solve):
-                self.check_variants(blocks, step_hosts or tuple(hosts), hosts, platforms)
+            # Solve blocks may cover only some platforms: the others fall back to the commands.
+            self.check_variants(b.commands, step_hosts or tuple(hosts), hosts, platforms)
+            for block in b.solve:
+                self.check_targets(block.line, block.platform, [block.host], hosts, platforms)
             for spec in b.checks:
                 self.check_targets(spec.line, spec.platform, spec.hosts, hosts, platforms)
             self.check_variables(b, step_hosts or tuple(hosts), hosts, variables, captured)
@@ -652,7 +672,7 @@ class _Parser:
 
         def scan(text: str, line: int, block_host: str | None = None) -> None:
             for name, offset in placeholders(text):
-                targets = [block_host] if block_host else list(step_hosts)
+                targets = [h for h in ([block_host] if block_host else step_hosts) if h in hosts]
                 missing = [h for h in targets if name not in known(h)]
                 if missing:
                     where = line + text.count("\n", 0, offset)

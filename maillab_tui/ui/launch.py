@@ -1,0 +1,34 @@
+"""Start the TUI from the command line's options (imports Textual only when called)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from maillab_tui.text import default_language
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    """Load the chapter, decide host and platform, and run the app; the exit code."""
+    from maillab_tui.chapter import ChapterError, load_chapter
+    from maillab_tui.cli import EXIT_USAGE, resolve_target
+
+    language = args.lang or default_language()
+    try:
+        chapter = load_chapter(args.chapter, language)
+    except ChapterError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("the chapter has errors: fix them (maillab-tui lint shows them all)", file=sys.stderr)
+        return EXIT_USAGE
+    host, platform, why = resolve_target(args, {k: dict(v.vars) for k, v in chapter.hosts.items()})
+    if not sys.stdout.isatty():
+        print("maillab-tui: the lab needs a terminal (use --check-only to grade without one)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    from maillab_tui.ui.app import LabApp
+
+    app = LabApp(chapter, host=host, platform=platform, language=language, free=args.free,
+                 why=why)
+    app.run()
+    return app.return_code or 0
