@@ -1,0 +1,111 @@
+"""The `doveconf` check: a Dovecot setting's effective value (`doveconf -h NAME`).
+
+Dovecot lists (protocols, auth_mechanisms, listen) are compared item by item, in any order.
+Two kinds of unknown name are told apart:
+- the configuration has a setting Dovecot does not know (`doveconf: Fatal: Error in
+  configuration file ... Unknown setting: NAME`): Dovecot will not start at all;
+- the name asked about is unknown: Dovecot 2.3.19 prints nothing, older ones say
+  `Unknown setting`; the check compares it with the names in `doveconf -d`.
+Both carry a near-miss suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, failed, passed, t
+from maillab_tui.probes import (
+    DOVECOT_COMMON_SETTINGS,
+    near_miss,
+    permission_denied,
+    same_list,
+    setting_names,
+    tool_missing,
+    unknown_setting,
+)
+
+
+def _names(ctx: Context, base: Sequence[str]) -> list[str]:
+    """The top-level settings Dovecot knows (`doveconf -d`); empty when that cannot be run."""
+    proc = ctx.run([*base, "-d"], timeout=20)
+    return setting_names(proc.stdout) if proc.returncode == 0 else []
+
+
+@check(
+    "doveconf",
+    "Dovecot の設定の実際の値（doveconf -h）が期待どおり / "
+    "A Dovecot setting's effective value (doveconf -h) is as expected.",
+    {
+        "param": Param(str, required=True,
+                       doc="the setting, e.g. mail_location or service/imap-login/... paths"),
+        "expect": Param(str, doc="the whole value; lists compare item by item in any order"),
+        "config_file": Param(str, doc="read this file instead (doveconf -c FILE)"),
+    },
+)
+def doveconf(ctx: Context, param: str, expect: str | None = None,
+             config_file: str | None = None) -> Result:
+    """Read `doveconf -h PARAM`; fail on a wrong value, an unknown name or a broken config."""
+    base = ["doveconf", *(["-c", config_file] if config_file else [])]
+    proc = ctx.run([*base, "-h", param])
+    problem = tool_missing(proc, "dovecot")
+    if problem is not None:
+        return problem
+    text = proc.output
+    fatal = [line for line in proc.stderr.splitlines() if "Fatal" in line or "Error" in line]
+    bad = unknown_setting(text)
+    if bad is not None and (bad != param or "configuration file" in text):
+        real = near_miss(bad, _names(ctx, base) or DOVECOT_COMMON_SETTINGS)
+        hint = t(f"（{real} の打ち間違い？）", f" (a typo of {real}?)") if real else t("", "")
+        return failed(
+            t(f"Dovecot の設定に知らない設定名 {bad} があります{hint.ja}",
+              f"the Dovecot configuration has an unknown setting {bad}{hint.en}"),
+            fatal[:3],
+            Diagnosis("dovecot.unknown-setting",
+                      t("この誤りがあると Dovecot は起動できません。"
+                        "ファイル名と行番号はエラーに出ています。",
+                        "Dovecot will not start with this error: "
+                        "the message names the file and line."),
+                      f"{bad} → {real}" if real else "doveconf -n"),
+        )
+    value = proc.stdout.strip()
+    unknown = bad == param
+    names: list[str] = []
+    if not unknown and not fatal and not value and "/" not in param:
+        names = _names(ctx, base)
+        unknown = bool(names) and param not in names
+    if unknown:
+        real = near_miss(param, names or _names(ctx, base) or DOVECOT_COMMON_SETTINGS)
+        hint = t(f"（{real} の打ち間違い？）", f" (did you mean {real}?)") if real else t("", "")
+        return failed(
+            t(f"{param} という Dovecot の設定はありません{hint.ja}",
+              f"Dovecot has no setting {param}{hint.en}"),
+            [f"doveconf -h {param}: {text or '(no output)'}"],
+            Diagnosis("doveconf.unknown-setting",
+                      t(f"{param} という設定名はありません。", f"there is no setting {param}."),
+                      real or "doveconf -d"),
+        )
+    if proc.returncode != 0 or fatal:
+        if "Permission denied" in text:
+            return permission_denied(config_file or "/etc/dovecot", ctx.platform)
+        return failed(
+            t("Dovecot の設定にエラーがあります", "the Dovecot configuration has an error"),
+            fatal[:3] or text.splitlines()[:3],
+            Diagnosis("dovecot.config-error",
+                      t("設定ファイルの誤りで Dovecot が設定を読めません。",
+                        "Dovecot cannot read its configuration."),
+                      "doveconf -n"),
+        )
+    shown = f"{param} = {value}"
+    if expect is not None and not same_list(value, expect, ordered=False):
+        return failed(
+            t(f"{param} の値が違います", f"{param} has another value"),
+            [shown, f"expected: {param} = {expect}"],
+            Diagnosis("doveconf.value-differs",
+                      t(f"{param} は「{value}」ですが、「{expect}」のはずです。"
+                        "編集したファイル（conf.d/ のどれか）と、"
+                        "コメントの # を外したかを確認してください。",
+                        f"{param} is '{value}' but should be '{expect}': check which "
+                        "conf.d file you edited and that the # was removed."),
+                      f"doveconf -n | grep {param}"),
+        )
+    return passed(t(f"{param} は期待どおりです", f"{param} is as expected"), [shown])

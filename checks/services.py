@@ -1,0 +1,136 @@
+"""The `service_active` check: a systemd unit is running (and, if asked, enabled at boot).
+
+Debian's postfix.service is a placeholder (a oneshot running /bin/true that stays "active"):
+the daemon itself runs as postfix@-.service, which can have failed while postfix.service still
+says active. `maillab_tui.platform.daemon_units` names such units; this check requires them
+to be active too, and reports their failure.
+"""
+
+from __future__ import annotations
+
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.platform import daemon_units
+from maillab_tui.probes import tool_missing
+
+_NO_SYSTEMD = ("System has not been booted with systemd", "Failed to connect to bus")
+_JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users",
+                   "No journal files were opened")
+
+
+def _unit_name(unit: str) -> str:
+    """`postfix` as `postfix.service`; names with a suffix stay as they are."""
+    return unit if "." in unit else f"{unit}.service"
+
+
+def _journal_tail(ctx: Context, unit: str) -> tuple[list[str], bool]:
+    """The unit's last 5 journal lines, and whether the journal was readable."""
+    proc = ctx.run(["journalctl", "-u", unit, "-n", "5", "--no-pager"])
+    text = proc.output
+    if proc.missing or any(s in text for s in _JOURNAL_DENIED):
+        return [], False
+    return [line for line in text.splitlines() if line and not line.startswith("-- ")], True
+
+
+def _not_found(ctx: Context, unit: str) -> bool:
+    """True when systemd has no such unit (`systemctl status` exits 4: could not be found)."""
+    proc = ctx.run(["systemctl", "status", "--no-pager", "--lines=0", unit])
+    return proc.returncode == 4 or "could not be found" in proc.output
+
+
+def _inactive(ctx: Context, unit: str, state: str, asked: str) -> Result:
+    """The failure for a unit that is not active, with the diagnosis for its state."""
+    if _not_found(ctx, unit):
+        return failed(
+            t(f"{unit} というサービスはありません", f"there is no unit {unit}"),
+            f"systemctl status {unit}: Unit {unit} could not be found.",
+            Diagnosis("service.not-found",
+                      t("このユニットがありません。"
+                        "パッケージがインストールされていない？ 名前の打ち間違い？",
+                        "no such unit: is the package installed? Is the name misspelt?"),
+                      f"systemctl list-unit-files '{unit.split('.')[0]}*'"),
+        )
+    if state == "failed":
+        lines, readable = _journal_tail(ctx, unit)
+        note_ja = "" if readable else "（ジャーナルを読むには sudo が必要です）"
+        note_en = "" if readable else " (reading the journal needs sudo)"
+        return failed(
+            t(f"{unit} は起動に失敗しています（failed）{note_ja}",
+              f"{unit} has failed{note_en}"),
+            [f"systemctl is-active {unit}: failed", *lines],
+            Diagnosis("service.failed",
+                      t("起動に失敗しました。設定ファイルの誤りが多い原因です。"
+                        "ログで理由を確認してください。",
+                        "it failed to start, most often for a configuration error: "
+                        "the log says why."),
+                      f"sudo journalctl -u {unit} -n 20 --no-pager"),
+        )
+    if state in ("inactive", "unknown", ""):
+        return failed(
+            t(f"{unit} が起動していません（{state or 'inactive'}）",
+              f"{unit} is not running ({state or 'inactive'})"),
+            f"systemctl is-active {unit}: {state or 'inactive'}",
+            Diagnosis("service.inactive",
+                      t("サービスが起動していません。", "the service has not been started."),
+                      f"sudo systemctl start {asked}"),
+        )
+    return failed(
+        t(f"{unit} はまだ動作中ではありません（{state}）", f"{unit} is not active yet ({state})"),
+        f"systemctl is-active {unit}: {state}",
+        Diagnosis("service.not-active",
+                  t(f"サービスの状態が {state} です。少し待ってからもう一度確認してください。",
+                    f"the service is {state}: wait a moment and check again."),
+                  f"systemctl status {unit}"),
+    )
+
+
+@check(
+    "service_active",
+    "systemd のサービスが起動している（enabled: yes なら自動起動も） / "
+    "A systemd service is running (and, with enabled, starts at boot).",
+    {
+        "unit": Param(str, required=True, doc="the unit, e.g. postfix or dovecot.service"),
+        "enabled": Param(bool, default=False, doc="also require systemctl is-enabled = enabled"),
+    },
+)
+def service_active(ctx: Context, unit: str, enabled: bool = False) -> Result:
+    """Ask `systemctl is-active` (and `is-enabled`); a failed unit shows its last log lines."""
+    name = _unit_name(unit)
+    evidence: list[str] = []
+    for current in (name, *daemon_units(ctx.platform, name)):
+        proc = ctx.run(["systemctl", "is-active", current])
+        problem = tool_missing(proc)
+        if problem is not None:
+            return problem
+        if any(s in proc.output for s in _NO_SYSTEMD):
+            return error(t("systemd が動いていないため確認できません",
+                           "systemd is not running here"),
+                         proc.output.splitlines()[:2])
+        state = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else ""
+        if state != "active":
+            return _inactive(ctx, current, state, name)
+        evidence.append(f"systemctl is-active {current}: active")
+    if enabled:
+        proc = ctx.run(["systemctl", "is-enabled", name])
+        state = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else ""
+        evidence.append(f"systemctl is-enabled {name}: {state or proc.output}")
+        if state == "masked":
+            return failed(
+                t(f"{name} はマスクされています", f"{name} is masked"), evidence,
+                Diagnosis("service.masked",
+                          t("マスクされたユニットは起動できません。",
+                            "a masked unit cannot start."),
+                          f"sudo systemctl unmask {name}"),
+            )
+        if state not in ("enabled", "enabled-runtime", "static", "indirect", "generated", "alias"):
+            return failed(
+                t(f"{name} は起動していますが、自動起動が有効ではありません（{state or '?'}）",
+                  f"{name} is running but not enabled at boot ({state or '?'})"),
+                evidence,
+                Diagnosis("service.disabled",
+                          t("再起動するとサービスが止まったままになります。",
+                            "after a reboot it will not start."),
+                          f"sudo systemctl enable {name}"),
+            )
+        return passed(t(f"{name} は起動中で、自動起動も有効です", f"{name} is running and enabled"),
+                      evidence)
+    return passed(t(f"{name} は起動中です", f"{name} is running"), evidence)

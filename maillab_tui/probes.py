@@ -1,0 +1,441 @@
+"""Small parsers and comparisons the check library shares: one helper per concern, no UI.
+
+Postfix lists, near-miss names, syslog timestamps, `ss` listener lines, reading a log from a
+point in time, and the common "the probe cannot run" results.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from maillab_tui.check import Result, error
+from maillab_tui.system import Proc
+from maillab_tui.text import t
+
+# --------------------------------------------------------------------------- Postfix lists
+
+_LIST_SEPARATORS = re.compile(r"[,\s]+")
+
+
+def split_list(value: str) -> list[str]:
+    """A Postfix list value as its items: split on commas and whitespace, the way Postfix does."""
+    return [item for item in _LIST_SEPARATORS.split(value.strip()) if item]
+
+
+def same_list(actual: str, expected: str, *, ordered: bool = True) -> bool:
+    """True when two Postfix list values have the same items (in the same order if `ordered`)."""
+    a, b = split_list(actual), split_list(expected)
+    return a == b if ordered else sorted(a) == sorted(b)
+
+
+# --------------------------------------------------------------------------- near misses
+
+
+def near_miss(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str | None:
+    """The candidate `word` is most likely a typo of, or None (also when `word` is itself one)."""
+    pool = list(dict.fromkeys(candidates))
+    if word in pool:
+        return None
+    found = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
+    if not found:
+        lowered = {c.lower(): c for c in pool}
+        if word.lower() in lowered:
+            return lowered[word.lower()]
+    return found[0] if found else None
+
+
+# The smtpd access restrictions (postconf(5), "SMTPD ACCESS RESTRICTIONS"); the old names that
+# Postfix still accepts are included so that they are not reported as typos.
+POSTFIX_RESTRICTIONS: frozenset[str] = frozenset(
+    [
+        "permit", "reject", "defer", "defer_if_permit", "defer_if_reject", "warn_if_reject",
+        "reject_unauth_pipelining", "permit_mynetworks", "permit_sasl_authenticated",
+        "permit_tls_clientcerts", "permit_tls_all_clientcerts", "permit_inet_interfaces",
+        "permit_auth_destination", "permit_mx_backup", "permit_naked_ip_address",
+        "reject_unauth_destination", "defer_unauth_destination", "reject_unlisted_recipient",
+        "reject_unlisted_sender", "reject_unverified_recipient", "reject_unverified_sender",
+        "reject_unknown_client_hostname", "reject_unknown_reverse_client_hostname",
+        "reject_unknown_client", "reject_unknown_helo_hostname", "reject_unknown_hostname",
+        "reject_invalid_helo_hostname", "reject_invalid_hostname", "reject_non_fqdn_helo_hostname",
+        "reject_non_fqdn_hostname", "reject_unknown_sender_domain",
+        "reject_unknown_recipient_domain", "reject_unknown_address", "reject_non_fqdn_sender",
+        "reject_non_fqdn_recipient", "reject_multi_recipient_bounce", "reject_plaintext_session",
+        "reject_sender_login_mismatch", "reject_authenticated_sender_login_mismatch",
+        "reject_known_sender_login_mismatch", "reject_unauthenticated_sender_login_mismatch",
+        "reject_unauth_sender_login_mismatch", "reject_rbl_client", "reject_rhsbl_client",
+        "reject_rhsbl_reverse_client", "reject_rhsbl_helo", "reject_rhsbl_sender",
+        "reject_rhsbl_recipient", "reject_rbl", "reject_maps_rbl", "permit_dnswl_client",
+        "permit_rhswl_client", "check_client_access", "check_client_a_access",
+        "check_client_mx_access", "check_client_ns_access", "check_reverse_client_hostname_access",
+        "check_reverse_client_hostname_a_access", "check_reverse_client_hostname_mx_access",
+        "check_reverse_client_hostname_ns_access", "check_helo_access", "check_helo_a_access",
+        "check_helo_mx_access", "check_helo_ns_access", "check_sender_access",
+        "check_sender_a_access", "check_sender_mx_access", "check_sender_ns_access",
+        "check_recipient_access", "check_recipient_a_access", "check_recipient_mx_access",
+        "check_recipient_ns_access", "check_etrn_access", "check_ccert_access",
+        "check_sasl_access", "check_policy_service", "check_relay_domains",
+        "permit_auth_destination", "sleep",
+    ]
+)
+
+# Restrictions followed by an argument (a table, a DNS zone, a number) that is not a restriction.
+_TAKES_ARGUMENT = re.compile(
+    r"^(check_\w+_access|check_policy_service|reject_rbl_client|reject_rhsbl_\w+|reject_rbl"
+    r"|permit_dnswl_client|permit_rhswl_client|sleep)$"
+)
+
+
+def unknown_restrictions(value: str, extra: Iterable[str] = ()) -> list[str]:
+    """The items of a restriction list that are neither restrictions nor their arguments.
+
+    `extra` are further valid names (the restriction classes of smtpd_restriction_classes).
+    Lookup tables (`hash:/etc/postfix/access`), `$parameter` references and arguments of
+    restrictions that take one are not names and are skipped.
+    """
+    known = POSTFIX_RESTRICTIONS | set(extra)
+    out: list[str] = []
+    skip_next = False
+    for item in split_list(value):
+        if skip_next:
+            skip_next = False
+            continue
+        if _TAKES_ARGUMENT.match(item):
+            skip_next = True
+        if item in known or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item):
+            continue
+        out.append(item)
+    return out
+
+
+# Parameters a lab chapter touches: the near-miss fallback when `postconf -d` cannot be run.
+POSTFIX_COMMON_PARAMETERS: tuple[str, ...] = tuple(
+    [
+        "myhostname", "mydomain", "myorigin", "mydestination", "mynetworks", "mynetworks_style",
+        "inet_interfaces", "inet_protocols", "home_mailbox", "mail_spool_directory",
+        "mailbox_command", "alias_maps", "alias_database", "relayhost", "relay_domains",
+        "smtpd_banner", "compatibility_level", "maillog_file", "smtpd_recipient_restrictions",
+        "smtpd_relay_restrictions", "smtpd_client_restrictions", "smtpd_helo_restrictions",
+        "smtpd_sender_restrictions", "smtpd_data_restrictions", "smtpd_etrn_restrictions",
+        "smtpd_restriction_classes", "smtpd_helo_required", "smtpd_sasl_auth_enable",
+        "smtpd_sasl_type", "smtpd_sasl_path", "smtpd_sasl_security_options",
+        "smtpd_sasl_local_domain", "smtpd_sasl_authenticated_header", "broken_sasl_auth_clients",
+        "smtpd_tls_security_level", "smtpd_tls_auth_only", "smtpd_tls_cert_file",
+        "smtpd_tls_key_file", "smtp_tls_security_level", "smtp_host_lookup", "disable_dns_lookups",
+        "message_size_limit", "mailbox_size_limit", "recipient_delimiter", "local_recipient_maps",
+        "unknown_local_recipient_reject_code",
+    ]
+)
+
+_POSTCONF_NAME = re.compile(r"^([A-Za-z0-9_]+) =", re.MULTILINE)
+_UNKNOWN_PARAMETER = re.compile(r"postconf: warning: (\S+): unknown parameter")
+_UNUSED_PARAMETER = re.compile(r"postconf: warning: (\S+): unused parameter: ([^=\s]+)=(.*)$",
+                               re.MULTILINE)
+
+
+def parameter_names(postconf_output: str) -> list[str]:
+    """The parameter names in `postconf -d` (or `-n`) output: what comes before ` =`."""
+    return _POSTCONF_NAME.findall(postconf_output)
+
+
+def unknown_parameter(stderr: str) -> str | None:
+    """The name in `postconf: warning: NAME: unknown parameter`, or None."""
+    found = _UNKNOWN_PARAMETER.search(stderr)
+    return found.group(1) if found else None
+
+
+@dataclass(frozen=True)
+class UnusedParameter:
+    """A main.cf (or master.cf) setting Postfix does not use: often a misspelt name."""
+
+    file: str
+    name: str
+    value: str
+
+    @property
+    def line(self) -> str:
+        """The setting as written: `name=value`."""
+        return f"{self.name}={self.value}"
+
+
+def unused_parameters(stderr: str) -> list[UnusedParameter]:
+    """The `postconf: warning: FILE: unused parameter: NAME=VALUE` warnings, in order."""
+    return [UnusedParameter(f, n, v.strip()) for f, n, v in _UNUSED_PARAMETER.findall(stderr)]
+
+
+# --------------------------------------------------------------------------- Dovecot settings
+
+DOVECOT_COMMON_SETTINGS: tuple[str, ...] = tuple(
+    [
+        "protocols", "listen", "mail_location", "mail_privileged_group", "mail_access_groups",
+        "disable_plaintext_auth", "auth_mechanisms", "auth_username_format", "ssl", "ssl_cert",
+        "ssl_key", "first_valid_uid", "last_valid_uid", "log_path", "info_log_path",
+        "debug_log_path", "syslog_facility", "mbox_write_locks", "mbox_read_locks",
+        "login_trusted_networks", "auth_verbose", "auth_debug", "mail_debug", "verbose_ssl",
+        "postmaster_address", "hostname",
+    ]
+)
+
+_DOVECONF_NAME = re.compile(r"^([A-Za-z0-9_]+) =", re.MULTILINE)
+_DOVECOT_UNKNOWN = re.compile(r"Unknown setting: (\S+)")
+
+
+def setting_names(doveconf_output: str) -> list[str]:
+    """The top-level setting names in `doveconf -d` output (unindented `name =` lines)."""
+    return _DOVECONF_NAME.findall(doveconf_output)
+
+
+def unknown_setting(output: str) -> str | None:
+    """The name in `doveconf: Fatal: ... Unknown setting: NAME`, or None."""
+    found = _DOVECOT_UNKNOWN.search(output)
+    return found.group(1) if found else None
+
+
+# --------------------------------------------------------------------------- syslog time
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_TRADITIONAL = re.compile(r"^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s")
+_RFC3339 = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s")
+_FUTURE_SLACK = 300.0  # a traditional line up to 5 minutes "in the future" is clock skew
+
+
+def parse_syslog_time(line: str, now: float | None = None) -> float | None:
+    """The epoch seconds a syslog line starts with (traditional or RFC 3339), or None.
+
+    A traditional `Nov 28 18:14:06` has no year: it is read as local time in the latest year
+    that does not put it in the future (seen from `now`).
+    """
+    found = _RFC3339.match(line)
+    if found:
+        try:
+            stamp = datetime.fromisoformat(found.group(1))
+        except ValueError:
+            return None
+        return stamp.timestamp()  # a naive stamp is local time
+    found = _TRADITIONAL.match(line)
+    if not found or found.group(1) not in _MONTHS:
+        return None
+    month, day = _MONTHS[found.group(1)], int(found.group(2))
+    hour, minute, second = (int(found.group(i)) for i in (3, 4, 5))
+    current = time.time() if now is None else now
+    year = time.localtime(current).tm_year
+    for candidate in range(year, year - 8, -1):  # Feb 29 needs the last leap year
+        try:
+            epoch = datetime(candidate, month, day, hour, minute, second).timestamp()
+        except ValueError:
+            continue
+        if epoch <= current + _FUTURE_SLACK:
+            return epoch
+    return None
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
+_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in `30s`, `10m`, `1h`, `2d` or a bare number of seconds; None if not a duration."""
+    found = _DURATION.match(text)
+    if not found:
+        return None
+    return float(found.group(1)) * _UNIT_SECONDS[found.group(2)]
+
+
+# --------------------------------------------------------------------------- reading a log
+
+_CHUNK = 64 * 1024
+
+
+def _first_time_after(handle: Any, offset: int, now: float | None) -> float | None:
+    """The timestamp of the first complete line after `offset` (None when there is none)."""
+    handle.seek(offset)
+    if offset:
+        handle.readline()  # the partial line we landed in
+    for _ in range(50):
+        raw = handle.readline()
+        if not raw:
+            return None
+        stamp = parse_syslog_time(raw.decode("utf-8", "replace"), now)
+        if stamp is not None:
+            return stamp
+    return None
+
+
+def _start_offset(handle: Any, size: int, since: float, now: float | None) -> int:
+    """An offset at or before the first line at `since`: step back from the end in chunks."""
+    back = _CHUNK
+    while back < size:
+        offset = size - back
+        stamp = _first_time_after(handle, offset, now)
+        if stamp is not None and stamp < since:
+            return offset
+        back *= 4
+    return 0
+
+
+def log_lines_since(path: Path, since: float | None,
+                    now: float | None = None) -> Iterator[str]:
+    """The lines of a syslog file written at or after `since` (all lines when None).
+
+    Reads only the tail region a recent `since` needs and never holds the file in memory.
+    A line without a timestamp belongs to the line before it. `since` counts from its whole
+    second, because traditional timestamps have no fractions. Raises OSError like open().
+    """
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        floor = None if since is None else float(int(since))
+        offset = 0 if floor is None else _start_offset(handle, size, floor, now)
+        handle.seek(offset)
+        if offset:
+            handle.readline()
+        keep = floor is None
+        for raw in handle:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if floor is not None:
+                stamp = parse_syslog_time(line, now)
+                if stamp is not None:
+                    keep = stamp >= floor
+            if keep:
+                yield line
+
+
+# --------------------------------------------------------------------------- ss listeners
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One listening socket from `ss -H -l`: local address, port and process names."""
+
+    address: str  # without brackets or %interface; "*" for the any-address
+    port: int
+    processes: tuple[str, ...] = ()
+    line: str = ""
+
+    @property
+    def wildcard(self) -> bool:
+        """True when it listens on every address (0.0.0.0, ::, *)."""
+        return self.address in ("*", "0.0.0.0", "::")
+
+    @property
+    def loopback(self) -> bool:
+        """True when only this machine itself can reach it (127.0.0.0/8, ::1)."""
+        return (self.address.startswith("127.") or self.address == "::1"
+                or self.address.startswith("::ffff:127."))
+
+    def accepts(self, address: str) -> bool:
+        """True when a connection to `address` on this port reaches this listener."""
+        if self.wildcard:
+            return not (self.address == "0.0.0.0" and ":" in address)
+        return self.address == address.strip("[]") or self.address == f"::ffff:{address}"
+
+
+_PROCESS = re.compile(r'\("([^"]+)",pid=')
+
+
+def parse_ss_line(line: str) -> Listener | None:
+    """A listener from one line of `ss -H -ltnp` (or -lunp), or None for anything else.
+
+    Example: `LISTEN 0 100 0.0.0.0:25 0.0.0.0:* users:(("master",pid=812,fd=13))`.
+    """
+    fields = line.split()
+    if len(fields) < 5:
+        return None
+    local = fields[3]
+    host, sep, port = local.rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    host = host.strip("[]").split("%", 1)[0]
+    return Listener(host, int(port), tuple(dict.fromkeys(_PROCESS.findall(line))), line.strip())
+
+
+def parse_ss(output: str) -> list[Listener]:
+    """Every listener in `ss -H -l...` output."""
+    return [x for x in (parse_ss_line(line) for line in output.splitlines()) if x is not None]
+
+
+# --------------------------------------------------------------------------- commands
+
+
+class Argv(tuple[str, ...]):
+    """A command as an argument list: a list as it is, a string split like a shell does."""
+
+    def __new__(cls, value: str | Sequence[str] = ()) -> Argv:
+        if isinstance(value, str):
+            items: Sequence[str] = shlex.split(value)
+        elif isinstance(value, Sequence) and all(isinstance(v, str | int | float) for v in value):
+            items = [str(v) for v in value]
+        else:
+            raise ValueError(f"expected a command (text or a list), got {value!r}")
+        if not items:
+            raise ValueError("the command is empty")
+        return super().__new__(cls, items)
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret (a password) replaced by ********."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "********")
+    return text
+
+
+def tool_missing(proc: Proc, hint: str = "") -> Result | None:
+    """An error result when the command's program is missing or timed out, else None."""
+    program = proc.argv[0] if proc.argv else "?"
+    if proc.missing:
+        extra_ja = f"（{hint} がインストールされていない？）" if hint else ""
+        extra_en = f" ({hint} not installed?)" if hint else ""
+        return error(t(f"{program} コマンドが見つかりません{extra_ja}",
+                       f"{program}: command not found{extra_en}"), proc.stderr)
+    if proc.timed_out:
+        return error(t(f"{program} が時間内に終わりませんでした",
+                       f"{program} timed out"), proc.output.splitlines()[-5:])
+    return None
+
+
+def permission_denied(path: str, platform: str | None, *, log: bool = False) -> Result:
+    """The error for a file the probe may not read, saying how to get the right to read it."""
+    if log and platform == "debian12":
+        how_ja = ("sudo maillab-tui で実行するか、sudo usermod -aG adm $USER の後に"
+                  "ログインし直してください")
+        how_en = "run maillab-tui with sudo, or run sudo usermod -aG adm $USER and log in again"
+    else:
+        how_ja, how_en = "sudo maillab-tui で実行してください", "run maillab-tui with sudo"
+    return error(t(f"{path} を読む権限がありません。{how_ja}。",
+                   f"permission denied reading {path}: {how_en}."))
+
+
+__all__ = [
+    "DOVECOT_COMMON_SETTINGS",
+    "POSTFIX_COMMON_PARAMETERS",
+    "POSTFIX_RESTRICTIONS",
+    "Argv",
+    "Listener",
+    "UnusedParameter",
+    "log_lines_since",
+    "mask",
+    "near_miss",
+    "parameter_names",
+    "parse_duration",
+    "parse_ss",
+    "parse_ss_line",
+    "parse_syslog_time",
+    "permission_denied",
+    "same_list",
+    "setting_names",
+    "split_list",
+    "tool_missing",
+    "unknown_parameter",
+    "unknown_restrictions",
+    "unknown_setting",
+    "unused_parameters",
+]
