@@ -41,8 +41,10 @@ from maillab_tui.chapter.model import (
 STEP_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 HEADING_ATTRS = re.compile(r"^(?P<title>.*?)\s*\{(?P<attrs>[^{}]*)\}\s*$")
 RUNNABLE_LANGUAGES = ("sh", "bash", "shell", "console")
+# Keys of a check item that are about the check itself; every other key is a parameter
+# (so a probe may take `host`: which machine to probe, while `hosts` says where it runs).
 CHECK_RESERVED = frozenset(
-    {"check", "shell", "weight", "timeout", "interval", "hosts", "host", "platform",
+    {"check", "shell", "weight", "timeout", "interval", "hosts", "platform",
      "description", "hints", "id"}
 )
 COMMAND_ATTRS = frozenset(
@@ -103,6 +105,8 @@ def load_chapter(ref: str | Path | None = None, language: str = "ja") -> Chapter
 
 def parse_attrs(text: str) -> tuple[dict[str, str | bool], str | None]:
     """Attributes in `{#id key=value key="quoted value" flag}`; the error, if they do not parse."""
+    # `{{ name }}` keeps its spaces in prose; inside attributes it must stay one word.
+    text = re.sub(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", r"{{\1}}", text)
     try:
         words = shlex.split(text, comments=False, posix=True)
     except ValueError as exc:
@@ -358,7 +362,7 @@ class _Parser:
         name = str(item["check"]) if "check" in item else "shell"
         if "shell" in item:
             params["command"] = str(item["shell"])
-        hosts = item.get("hosts", item.get("host", []))
+        hosts = item.get("hosts", [])
         hosts = [hosts] if isinstance(hosts, str) else list(hosts or [])
         numbers: dict[str, float] = {}
         for key, default in (("weight", 1.0), ("timeout", 0.0), ("interval", 1.0)):
@@ -681,8 +685,9 @@ class _Parser:
         scan(b.title, b.line)
         for block in [*b.commands, *b.solve]:
             scan(block.code, block.line + 1, block.host)
-            if isinstance(block.once, str):
-                scan(block.once, block.line, block.host)
+            for attribute in (block.once, block.user, block.file):
+                if isinstance(attribute, str):
+                    scan(attribute, block.line, block.host)
             for turn in block.dialogue:
                 scan(turn.send or "", turn.line, block.host)
             captured.update(block.captures)
