@@ -1,0 +1,130 @@
+"""The private lab network: a namespace per host, a bridge and dnsmasq in a namespace of their own.
+
+The root namespace never holds a link or an address in the lab subnet: the veth pairs are
+created from inside the lab network's namespace (`ip -n NET link add ... peer ... netns HOST`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import subprocess
+from pathlib import Path
+
+from maillab_tui.sandbox.topology import LabNetwork
+from maillab_tui.sandbox.util import SandboxError, pid_alive, run, which
+
+NETNS_DIR = Path("/run/netns")
+BRIDGE = "labbr0"
+
+
+def netns_name(lab: str, what: str) -> str:
+    """The network namespace of a host (`maillab-host1`) or of the lab network (`maillab-net`)."""
+    return f"{lab}-{what}"
+
+
+def netns_list() -> list[str]:
+    """Names of the machine's named network namespaces."""
+    proc = run(["ip", "-j", "netns", "list"], check=False)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return []
+    return [entry["name"] for entry in json.loads(proc.stdout)]
+
+
+def netns_addresses(ns: str | None) -> list[str]:
+    """IPv4 addresses (CIDR) in a namespace, or in the root namespace when ns is None."""
+    argv = ["ip", "-j", "-4", "addr", "show"]
+    if ns:
+        argv = ["ip", "-n", ns, "-j", "-4", "addr", "show"]
+    proc = run(argv, check=False)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return []
+    out = []
+    for link in json.loads(proc.stdout):
+        for addr in link.get("addr_info", []):
+            out.append(f"{addr['local']}/{addr['prefixlen']}")
+    return out
+
+
+def in_subnet(addresses: list[str], subnet: ipaddress.IPv4Network) -> list[str]:
+    """The addresses among `addresses` that lie in `subnet`."""
+    return [a for a in addresses if ipaddress.IPv4Interface(a).ip in subnet]
+
+
+def create(lab: str, net: LabNetwork) -> None:
+    """Create the namespaces, bridge, veth pairs and addresses (skipping what already exists)."""
+    existing = set(netns_list())
+    lab_ns = netns_name(lab, "net")
+    for ns in [lab_ns, *(netns_name(lab, h.name) for h in net.hosts)]:
+        if ns not in existing:
+            run(["ip", "netns", "add", ns])
+    links = {link["ifname"] for link in _links(lab_ns)}
+    if BRIDGE not in links:
+        run(["ip", "-n", lab_ns, "link", "add", BRIDGE, "type", "bridge"])
+        run(["ip", "-n", lab_ns, "addr", "add", f"{net.dns}/{net.prefixlen}", "dev", BRIDGE])
+    run(["ip", "-n", lab_ns, "link", "set", "lo", "up"])
+    run(["ip", "-n", lab_ns, "link", "set", BRIDGE, "up"])
+    for host in net.hosts:
+        host_ns = netns_name(lab, host.name)
+        port = f"v-{host.name}"[:15]
+        if port not in links:
+            run(["ip", "-n", lab_ns, "link", "add", port, "type", "veth",
+                 "peer", "name", "eth0", "netns", host_ns])
+            run(["ip", "-n", host_ns, "addr", "add", f"{host.address}/{net.prefixlen}",
+                 "dev", "eth0"])
+        run(["ip", "-n", lab_ns, "link", "set", port, "master", BRIDGE, "up"])
+        run(["ip", "-n", host_ns, "link", "set", "lo", "up"])
+        run(["ip", "-n", host_ns, "link", "set", "eth0", "up"])
+
+
+def _links(ns: str) -> list[dict[str, object]]:
+    proc = run(["ip", "-n", ns, "-j", "link", "show"], check=False)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return []
+    result: list[dict[str, object]] = json.loads(proc.stdout)
+    return result
+
+
+def dnsmasq_argv(net: LabNetwork, logfile: Path) -> list[str]:
+    """dnsmasq as the lab's authoritative-only DNS server (no forwarding, no DHCP)."""
+    binary = which("dnsmasq")
+    if binary is None:
+        raise SandboxError("dnsmasq is not installed", "apt-get install dnsmasq-base")
+    argv = [binary, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+            "--no-hosts", "--no-poll", "--bind-interfaces", f"--listen-address={net.dns}",
+            "--domain-needed", "--bogus-priv", "--pid-file=", f"--log-facility={logfile}",
+            "--log-queries", "--user=dnsmasq", "--group=nogroup"]
+    reverse = ".".join(reversed(str(net.subnet.network_address).split(".")[:3]))
+    argv.append(f"--local=/{reverse}.in-addr.arpa/")
+    for host in net.hosts:
+        argv += [f"--local=/{host.domain}/",
+                 f"--host-record={host.fqdn},{host.address}",
+                 f"--mx-host={host.domain},{host.fqdn},10"]
+    return argv
+
+
+def start_dns(lab: str, net: LabNetwork, state: Path) -> int:
+    """Start dnsmasq inside the lab network's namespace; return its PID."""
+    logfile = state / "dnsmasq.log"
+    logfile.touch()
+    logfile.chmod(0o666)
+    with (state / "dnsmasq.out").open("ab") as out:
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", netns_name(lab, "net"), *dnsmasq_argv(net, logfile)],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            close_fds=True, start_new_session=True,
+        )
+    return proc.pid
+
+
+def dns_running(pid: int | None) -> bool:
+    """Whether the recorded dnsmasq is still running."""
+    return pid_alive(pid)
+
+
+def delete(lab: str, net: LabNetwork) -> None:
+    """Delete the lab's namespaces (their links go with them)."""
+    existing = set(netns_list())
+    for ns in [netns_name(lab, "net"), *(netns_name(lab, h.name) for h in net.hosts)]:
+        if ns in existing:
+            run(["ip", "netns", "delete", ns], check=False)

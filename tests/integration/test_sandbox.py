@@ -1,0 +1,193 @@
+"""The sandbox: two real Debian hosts with systemd, a private network with DNS, offline apt."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from maillab_tui.sandbox import Lab, SandboxError
+from maillab_tui.sandbox.image import ADMIN_PASSWORD, DISC_LABEL
+
+pytestmark = pytest.mark.sandbox
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def sh(lab: Lab, host: str, script: str, user: str | None = None, timeout: float = 120,
+       ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a shell script inside a host; assert success unless ok=False."""
+    proc = lab.exec(host, ["sh", "-c", script], user=user, timeout=timeout)
+    if ok:
+        detail = f"{proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        assert proc.returncode == 0, f"{script!r} on {host}: {detail}"
+    return proc
+
+
+def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `python -m maillab_tui.sandbox ARGS` in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "maillab_tui.sandbox", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_hosts_booted_with_systemd(lab: Lab) -> None:
+    for host in lab.net.hosts:
+        state = sh(lab, host.name, "systemctl is-system-running", ok=False).stdout.strip()
+        assert state in ("running", "degraded"), state
+        assert sh(lab, host.name, "hostname -f").stdout.strip() == host.fqdn
+        assert sh(lab, host.name, "cat /proc/1/comm").stdout.strip() == "systemd"
+        # No mail software at first.
+        assert sh(lab, host.name, "dpkg -s postfix", ok=False).returncode != 0
+
+
+def test_lab_dns_answers(lab: Lab) -> None:
+    assert sh(lab, "host1", "getent hosts mail.example2.jp").stdout.split()[0] == "192.168.56.102"
+    mx = sh(lab, "host1", "dig +short MX example2.jp").stdout.strip()
+    assert mx == "10 mail.example2.jp."
+    assert sh(lab, "host2", "dig +short mail.example1.jp").stdout.strip() == "192.168.56.101"
+    assert "192.168.56.53" in sh(lab, "host2", "cat /etc/resolv.conf").stdout
+
+
+def test_hosts_reach_each_other_only_inside_the_lab(lab: Lab) -> None:
+    sh(lab, "host1", "ping -c 1 -W 5 192.168.56.102")
+    sh(lab, "host2", "systemd-run --unit=labprobe python3 -m http.server 8089 --bind 0.0.0.0")
+    try:
+        probe = (
+            "import socket, time\n"
+            "for _ in range(50):\n"
+            "    try:\n"
+            "        socket.create_connection(('mail.example2.jp', 8089), 2).close(); break\n"
+            "    except OSError: time.sleep(0.1)\n"
+            "else: raise SystemExit('no connection')\n"
+        )
+        assert lab.exec("host1", ["python3", "-c", probe], timeout=30).returncode == 0
+    finally:
+        sh(lab, "host2", "systemctl stop labprobe", ok=False)
+    # No default route in a host.
+    assert sh(lab, "host1", "ip -j route show default").stdout.strip() in ("", "[]")
+    # The root namespace holds no address or route in the lab subnet: look, never send.
+    subnet = ipaddress.IPv4Network("192.168.56.0/24")
+    for link in json.loads(subprocess.run(["ip", "-j", "addr"], capture_output=True,
+                                          text=True, check=True).stdout):
+        for addr in link.get("addr_info", []):
+            if addr.get("family") == "inet":
+                assert ipaddress.IPv4Address(addr["local"]) not in subnet, link["ifname"]
+    routes = json.loads(subprocess.run(["ip", "-j", "route", "show", "table", "all"],
+                                       capture_output=True, text=True, check=True).stdout)
+    for route in routes:
+        dst = route.get("dst", "")
+        if dst and dst[0].isdigit():
+            assert not ipaddress.IPv4Network(dst, strict=False).overlaps(subnet), route
+
+
+def test_admin_has_password_and_sudo(lab: Lab) -> None:
+    assert sh(lab, "host1", "id -un", user="admin").stdout.strip() == "admin"
+    sh(lab, "host1", f"echo {ADMIN_PASSWORD} | sudo -S -k -p '' true", user="admin")
+    assert sh(lab, "host1", "sudo -n true", user="admin", ok=False).returncode != 0
+
+
+def test_maillab_tui_runs_from_the_working_tree(lab: Lab) -> None:
+    code = "import maillab_tui, textual, yaml, pexpect; print(maillab_tui.__file__)"
+    out = sh(lab, "host1", f"/opt/maillab-tui/venv/bin/python -c '{code}'").stdout.strip()
+    assert out == "/opt/maillab-tui/src/maillab_tui/__init__.py"
+    assert sh(lab, "host1", "test -x /usr/local/bin/maillab-tui && echo ok").stdout.strip() == "ok"
+    # Read-only: the hosts cannot change the working tree.
+    assert sh(lab, "host1", "touch /opt/maillab-tui/src/x", ok=False).returncode != 0
+
+
+def test_status_reports_hosts_and_memory(lab: Lab) -> None:
+    st = lab.status()
+    assert st.up and st.dns_running
+    for host in st.hosts:
+        assert host.running and host.memory_bytes and host.memory_bytes > 1_000_000
+    proc = cli("status", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["up"] is True
+
+
+def test_up_again_changes_nothing(lab: Lab) -> None:
+    before = lab.recorded_pids()
+    started = time.monotonic()
+    assert lab.up() is False
+    assert time.monotonic() - started < 10
+    assert lab.recorded_pids() == before
+
+
+def test_cli_exec_passes_exit_code_and_stderr(lab: Lab) -> None:
+    proc = cli("exec", "host1", "--", "sh", "-c", "echo out; echo oops >&2; exit 7")
+    assert proc.returncode == 7
+    assert proc.stdout == "out\n"
+    assert proc.stderr == "oops\n"
+    proc = cli("exec", "host2", "--user", "admin", "--", "id", "-un")
+    assert (proc.returncode, proc.stdout.strip()) == (0, "admin")
+    proc = cli("exec", "nosuchhost", "--", "true")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "host1" in proc.stderr
+
+
+def test_apt_install_postfix_offline_then_reset(lab: Lab) -> None:
+    try:
+        sh(lab, "host1", "echo before-reset > /root/marker")
+        sh(lab, "host1", "apt-get update", timeout=120)
+        sh(lab, "host1", "DEBIAN_FRONTEND=noninteractive apt-get install -y postfix", timeout=300)
+        assert sh(lab, "host1", "postconf -h myhostname").stdout.strip() == "mail.example1.jp"
+        assert sh(lab, "host1", "cat /etc/mailname").stdout.strip() == "mail.example1.jp"
+        sh(lab, "host1", "systemctl restart postfix && systemctl is-active postfix@-")
+    finally:
+        started = time.monotonic()
+        lab.reset("host1")
+        reset_time = time.monotonic() - started
+    assert reset_time < 60
+    assert sh(lab, "host1", "test -e /root/marker", ok=False).returncode != 0
+    assert sh(lab, "host1", "dpkg -s postfix", ok=False).returncode != 0
+    state = sh(lab, "host1", "systemctl is-system-running", ok=False).stdout.strip()
+    assert state in ("running", "degraded")
+
+
+def test_disc_mounts_and_installs(lab: Lab) -> None:
+    try:
+        assert sh(lab, "host2", "blkid -s LABEL -o value /dev/sr0").stdout.strip() == DISC_LABEL
+        sh(lab, "host2", "mount -o ro /dev/sr0 /media/cdrom")
+        assert "/dev/sr0" in sh(lab, "host2", "mount | grep -i dvd").stdout
+        sh(lab, "host2", "ls /media/cdrom/pool/main/s/s-nail/s-nail_*.deb")
+        sh(lab, "host2", "apt-get install -y /media/cdrom/pool/main/s/s-nail/s-nail_*.deb",
+           timeout=300)
+        assert "s-nail" in sh(lab, "host2", "s-nail -V").stdout.lower()
+        sh(lab, "host2", "umount /media/cdrom")
+    finally:
+        lab.reset("host2")
+
+
+def test_another_lab_is_refused(lab: Lab) -> None:
+    other = Lab(name="othertest")
+    try:
+        with pytest.raises(SandboxError, match="maillab"):
+            other.up()
+    finally:
+        Path(f"/run/maillab-tui/{other.name}.lock").unlink(missing_ok=True)
+
+
+def test_down_leaves_nothing_then_up_again(lab: Lab) -> None:
+    pids = lab.recorded_pids()
+    loops = lab.recorded_loops()
+    assert pids and loops
+    lab.down()
+    mounts = Path("/proc/mounts").read_text()
+    assert str(lab.state_dir) not in mounts
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert not [line for line in netns.splitlines() if line.startswith(f"{lab.name}-")]
+    assert not list(Path("/sys/fs/cgroup").glob(f"*/{lab.name}"))
+    assert not Path(f"/sys/fs/cgroup/{lab.name}").exists()
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    for loop in loops:
+        assert not Path(f"/sys/block/{Path(loop).name}/loop/backing_file").exists()
+    assert lab.leftovers() == []
+    # Leave the lab up for whoever uses the session fixture next.
+    lab.up(fresh=True)
+    assert lab.is_up()
