@@ -16,7 +16,7 @@ from maillab_tui import __version__
 from maillab_tui.text import default_language
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("lint", "sandbox")
+SUBCOMMANDS = ("lint", "checks", "sandbox")
 
 DESCRIPTION = """\
 A guided lab for building a mail server (Postfix, Dovecot) step by step.
@@ -24,6 +24,7 @@ Run without arguments to open the lab; --check-only grades this machine.
 
 subcommands:
   lint [PATH ...]     check chapters for mistakes (default: the bundled chapters)
+  checks [NAME ...]   list the checks a chapter can use, with their parameters
   sandbox ...         two lab hosts on this machine (see: maillab-tui sandbox --help)
 """
 
@@ -63,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "lint":
         return lint_main(args_list[1:])
+    if args_list and args_list[0] == "checks":
+        from maillab_tui.catalog import main as checks_main
+
+        return checks_main(args_list[1:])
     if args_list and args_list[0] == "sandbox":
         from maillab_tui.sandbox.cli import main as sandbox_main
 
