@@ -20,6 +20,7 @@ from maillab_tui.probes import (
     permission_denied,
     same_list,
     setting_names,
+    split_list,
     tool_missing,
     unknown_setting,
 )
@@ -39,10 +40,13 @@ def _names(ctx: Context, base: Sequence[str]) -> list[str]:
         "param": Param(str, required=True,
                        doc="the setting, e.g. mail_location or service/imap-login/... paths"),
         "expect": Param(str, doc="the whole value; lists compare item by item in any order"),
+        "contains": Param(list, doc="items the list must include (e.g. imap, pop3)"),
+        "absent": Param(list, doc="items the list must not include"),
         "config_file": Param(str, doc="read this file instead (doveconf -c FILE)"),
     },
 )
 def doveconf(ctx: Context, param: str, expect: str | None = None,
+             contains: list[str] | None = None, absent: list[str] | None = None,
              config_file: str | None = None) -> Result:
     """Read `doveconf -h PARAM`; fail on a wrong value, an unknown name or a broken config."""
     base = ["doveconf", *(["-c", config_file] if config_file else [])]
@@ -107,5 +111,31 @@ def doveconf(ctx: Context, param: str, expect: str | None = None,
                         f"{param} is '{value}' but should be '{expect}': check which "
                         "conf.d file you edited and that the # was removed."),
                       f"doveconf -n | grep {param}"),
+        )
+    items = split_list(value)
+    missing = [i for i in contains or [] if i not in items]
+    if missing:
+        return failed(
+            t(f"{param} に {', '.join(missing)} が含まれていません",
+              f"{param} does not include {', '.join(missing)}"),
+            [shown],
+            Diagnosis("doveconf.item-missing",
+                      t(f"{param} に {', '.join(missing)} がありません。"
+                        "必要なパッケージ（dovecot-imapd など）が入っているか、"
+                        "設定を確認してください。",
+                        f"{param} lacks {', '.join(missing)}: is the package (dovecot-imapd ...) "
+                        "installed, and the setting right?"),
+                      f"doveconf {param}"),
+        )
+    present = [i for i in absent or [] if i in items]
+    if present:
+        return failed(
+            t(f"{param} に {', '.join(present)} が含まれています",
+              f"{param} includes {', '.join(present)}"),
+            [shown],
+            Diagnosis("doveconf.item-present",
+                      t(f"{param} から {', '.join(present)} を外してください。",
+                        f"remove {', '.join(present)} from {param}."),
+                      f"doveconf {param}"),
         )
     return passed(t(f"{param} は期待どおりです", f"{param} is as expected"), [shown])

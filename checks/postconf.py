@@ -148,11 +148,11 @@ def postconf(
                   f"{param} has a restriction Postfix does not know: {', '.join(bad)}{hint.en}"),
                 [shown],
                 Diagnosis("postfix.unknown-restriction",
-                          t("postfix check は何も言いませんが、メールを受け取るたびに "
-                            f'"warning: unknown smtpd restriction: \\"{bad[0]}\\"" がログに出て、'
+                          t("postfix check は何も言いませんが、メールを受け取るたびにログに"
+                            f'「warning: unknown smtpd restriction: "{bad[0]}"」が出て、'
                             "相手には 451 4.3.5 Server configuration error が返ります。",
                             "postfix check says nothing, but every incoming mail logs "
-                            f'"warning: unknown smtpd restriction: \\"{bad[0]}\\"" and the sender '
+                            f"'warning: unknown smtpd restriction: \"{bad[0]}\"' and the sender "
                             "gets 451 4.3.5 Server configuration error."),
                           f"{bad[0]} → {real}" if real else f"postconf -n {param}"),
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
 from maillab_tui.platform import daemon_units
 from maillab_tui.probes import tool_missing
+from maillab_tui.text import render
 
 _NO_SYSTEMD = ("System has not been booted with systemd", "Failed to connect to bus")
 _JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users",
@@ -37,8 +38,22 @@ def _not_found(ctx: Context, unit: str) -> bool:
     return proc.returncode == 4 or "could not be found" in proc.output
 
 
-def _inactive(ctx: Context, unit: str, state: str, asked: str) -> Result:
-    """The failure for a unit that is not active, with the diagnosis for its state."""
+def _inactive(ctx: Context, unit: str, state: str, asked: str, before: list[str]) -> Result:
+    """The failure for a unit that is not active, with the diagnosis for its state.
+
+    `before` is the evidence so far: the wrapper unit that said active, on Debian.
+    """
+    result = _inactive_unit(ctx, unit, state, asked)
+    if not before:
+        return result
+    note = t(f"（{asked} は active ですが、実際に動くのは {unit} です）",
+             f" ({asked} says active, but the daemon runs as {unit})")
+    message = t(render(result.message, "ja") + note.ja, render(result.message, "en") + note.en)
+    return failed(message, [*before, *result.evidence], result.diagnosis)
+
+
+def _inactive_unit(ctx: Context, unit: str, state: str, asked: str) -> Result:
+    """The failure for one unit that is not active."""
     if _not_found(ctx, unit):
         return failed(
             t(f"{unit} というサービスはありません", f"there is no unit {unit}"),
@@ -107,7 +122,7 @@ def service_active(ctx: Context, unit: str, enabled: bool = False) -> Result:
                          proc.output.splitlines()[:2])
         state = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else ""
         if state != "active":
-            return _inactive(ctx, current, state, name)
+            return _inactive(ctx, current, state, name, evidence)
         evidence.append(f"systemctl is-active {current}: active")
     if enabled:
         proc = ctx.run(["systemctl", "is-enabled", name])
