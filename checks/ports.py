@@ -46,7 +46,8 @@ def port_listening(ctx: Context, port: int, address: str = "any", proto: str = "
     on_port = [x for x in parse_ss(proc.stdout) if x.port == port]
     wanted = (address or "any").strip().strip("[]")
     good = on_port if wanted in _ANY else [x for x in on_port if x.accepts(wanted)]
-    where = "" if wanted in _ANY else f" {wanted}"
+    where = f" port {port}" if wanted in _ANY else f" {wanted}:{port}"
+    where_ja = f" ポート {port}" if wanted in _ANY else f" {wanted}:{port}"
     if good:
         names = sorted({n for x in good for n in x.processes})
         if names:
@@ -56,8 +57,8 @@ def port_listening(ctx: Context, port: int, address: str = "any", proto: str = "
         else:
             note = t("", "")
         return passed(
-            t(f"{proto}{where}:{port} で待ち受けています{note.ja}",
-              f"listening on {proto}{where}:{port}{note.en}"),
+            t(f"{proto}{where_ja} で待ち受けています{note.ja}",
+              f"listening on {proto}{where}{note.en}"),
             [x.line for x in good],
         )
     if not on_port:

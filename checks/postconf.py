@@ -4,6 +4,8 @@
 compared as Postfix splits them (commas and whitespace), so `localhost, 192.168.56.101`,
 `localhost,192.168.56.101` and `localhost 192.168.56.101` are equal. Order counts for
 `*_restrictions` (it is their meaning) and not for other lists unless `ordered` says so.
+A value that is a conditional default expression (Postfix 3.6+ writes smtpd_relay_restrictions
+as `${{$compatibility_level} <level {1} ? ...}`) is also compared expanded, as if `expand`.
 
 It also catches what `postfix check` lets through:
 - an unknown restriction in a `*_restrictions` list (the textbook's own
@@ -42,9 +44,13 @@ def _names(ctx: Context, base: Sequence[str]) -> list[str]:
     return [*parameter_names(proc.stdout), *POSTFIX_COMMON_PARAMETERS]
 
 
-def _typo_of(name: str, unused: Sequence[UnusedParameter]) -> UnusedParameter | None:
-    """The unused main.cf setting whose name looks like a misspelling of `name`."""
-    return next((u for u in unused if near_miss(u.name, [name]) == name), None)
+def _typo_of(ctx: Context, base: Sequence[str], name: str,
+             unused: Sequence[UnusedParameter]) -> UnusedParameter | None:
+    """The unused main.cf setting whose closest real parameter name is `name`."""
+    if not unused:
+        return None
+    names = _names(ctx, base)
+    return next((u for u in unused if near_miss(u.name, names) == name), None)
 
 
 def _unknown_parameter_result(param: str, typo: UnusedParameter, real: str | None) -> Result:
@@ -159,7 +165,7 @@ def postconf(
 
     is_ordered = param.endswith("_restrictions") if ordered is None else ordered
     expanded_value: str | None = None
-    if expand:
+    if expand or "${" in value:  # a conditional default (Postfix 3.6+) only means its expansion
         xproc = ctx.run([*base, "-x", "-h", param])
         if xproc.returncode == 0 and "invalid option" not in xproc.stderr:
             expanded_value = xproc.stdout.strip()
@@ -172,7 +178,7 @@ def postconf(
             ok = same_list(expanded_value, _expanded_expectation(ctx, base, expect),
                            ordered=is_ordered)
         if not ok:
-            typo = _typo_of(param, unused)
+            typo = _typo_of(ctx, base, param, unused)
             if typo is not None:
                 return _unknown_parameter_result(param, typo, param)
             explicit = ctx.run([*base, "-n", param]).stdout.strip()
@@ -194,7 +200,7 @@ def postconf(
         items += split_list(expanded_value)
     missing = [i for i in contains or [] if i not in items]
     if missing:
-        typo = _typo_of(param, unused)
+        typo = _typo_of(ctx, base, param, unused)
         if typo is not None:
             return _unknown_parameter_result(param, typo, param)
         return failed(

@@ -689,6 +689,7 @@ def test_postconf_sees_the_misspelt_name_behind_a_default(tmp_path: Path) -> Non
     ctx = make_ctx(tmp_path, {
         _postconf("-h", "mynetworks"): (0, "127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128\n",
                                         UNUSED),
+        _postconf("-d"): (0, POSTCONF_D, ""),
     })
     result = run("postconf", ctx, param="mynetworks", expect="192.168.56.101")
     assert result.status is Status.FAIL
@@ -696,6 +697,32 @@ def test_postconf_sees_the_misspelt_name_behind_a_default(tmp_path: Path) -> Non
     assert "my_networks" in ja(result) and "mynetworks" in ja(result)
     assert result.diagnosis is not None
     assert result.diagnosis.suggestion == "my_networks → mynetworks"
+
+
+def test_postconf_an_unrelated_misspelt_name_is_not_blamed(tmp_path: Path) -> None:
+    # smtpd_recipient_restritions is a typo of smtpd_recipient_restrictions, not of the relay one.
+    ctx = make_ctx(tmp_path, {
+        _postconf("-h", "smtpd_relay_restrictions"): (0, "permit_mynetworks, reject\n", UNUSED),
+        _postconf("-h", "smtpd_restriction_classes"): (0, "\n", ""),
+        _postconf("-n", "smtpd_relay_restrictions"): (0, "smtpd_relay_restrictions = x\n", ""),
+        _postconf("-d"): (0, POSTCONF_D, ""),
+    })
+    result = run("postconf", ctx, param="smtpd_relay_restrictions",
+                 expect="permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination")
+    assert code(result) == "postconf.value-differs"
+
+
+def test_postconf_compares_a_conditional_default_expanded(tmp_path: Path) -> None:
+    default = ("${{$compatibility_level} <level {1} ? {} : {permit_mynetworks, "
+               "permit_sasl_authenticated, defer_unauth_destination}}\n")
+    ctx = make_ctx(tmp_path, {
+        _postconf("-h", "smtpd_relay_restrictions"): (0, default, ""),
+        _postconf("-x", "-h", "smtpd_relay_restrictions"): (
+            0, "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination\n", ""),
+    })
+    result = run("postconf", ctx, param="smtpd_relay_restrictions",
+                 expect="permit_mynetworks permit_sasl_authenticated defer_unauth_destination")
+    assert result.status is Status.PASS
 
 
 def test_postconf_unknown_restriction_even_without_expect(tmp_path: Path) -> None:
