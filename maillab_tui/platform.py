@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,10 +67,8 @@ def detect_platform(os_release: Path = Path("/etc/os-release")) -> str | None:
 def local_identity() -> tuple[set[str], set[str]]:
     """This machine's host names and IPv4 addresses, as far as can be seen without root."""
     names = {socket.gethostname()}
-    try:
+    with contextlib.suppress(OSError):
         names.add(socket.getfqdn())
-    except OSError:
-        pass
     addresses: set[str] = set()
     proc = system.run(["ip", "-o", "-4", "addr", "show"], timeout=5)
     for line in proc.stdout.splitlines():
