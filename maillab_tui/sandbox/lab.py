@@ -13,6 +13,7 @@ import os
 import shlex
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,41 @@ while :; do
   echo "sandbox: host rebooted, starting it again"
 done
 """
+
+
+def _descendants(pid: int) -> list[int]:
+    """All descendants of a process, parents before children."""
+    out: list[int] = []
+    todo = children(pid)
+    while todo:
+        child = todo.pop(0)
+        out.append(child)
+        todo += children(child)
+    return out
+
+
+def _signal_inside(nsenter_pid: int, sig: int) -> None:
+    """Signal what nsenter started inside the host (nsenter itself does not forward signals)."""
+    for pid in reversed(_descendants(nsenter_pid)):
+        kill(pid, sig)
+
+
+def _run_passthrough(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run with the caller's stdin/stdout/stderr; SIGTERM/SIGHUP to us reach the command too."""
+    proc = subprocess.Popen(argv, close_fds=True)
+
+    def forward(signum: int, _frame: object) -> None:
+        _signal_inside(proc.pid, signum)
+
+    main = threading.current_thread() is threading.main_thread()
+    signals = (signal.SIGTERM, signal.SIGHUP) if main else ()
+    previous = {s: signal.signal(s, forward) for s in signals}
+    try:
+        returncode = proc.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return subprocess.CompletedProcess(argv, returncode, "", "")
 
 
 @dataclass
@@ -261,16 +297,21 @@ class Lab:
         """Run a command inside a host (as root by default) and return its output and exit code."""
         full = self._full_argv(host, list(argv), user, tty)
         if not capture:
-            proc = subprocess.run(full, close_fds=True, check=False)
-            return subprocess.CompletedProcess(full, proc.returncode, "", "")
+            return _run_passthrough(full)
+        proc = subprocess.Popen(
+            full, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, close_fds=True,
+        )
         try:
-            return subprocess.run(
-                full, input=input, text=True, capture_output=True, timeout=timeout,
-                stdin=subprocess.DEVNULL if input is None else None, close_fds=True, check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
-            return subprocess.CompletedProcess(full, 124, out, f"timed out after {timeout} s\n")
+            out, err = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # nsenter does not pass signals on: end the command inside the host too.
+            _signal_inside(proc.pid, signal.SIGKILL)
+            proc.kill()
+            out, err = proc.communicate()
+            err += f"timed out after {timeout} s\n"
+            return subprocess.CompletedProcess(full, 124, out, err)
+        return subprocess.CompletedProcess(full, proc.returncode, out, err)
 
     def shell(self, host: str, user: str = ADMIN_USER) -> int:
         """An interactive login shell on a host in the current terminal; returns its exit code."""
@@ -291,12 +332,13 @@ class Lab:
                 log(f"lab {self.name!r} is already up; nothing changed")
                 return False
             self._check_other_labs()
+            if fresh:
+                self._teardown(quiet=True)
+            image = self._image(self._load())
             state = self._load()
-            if fresh or state.get("dns_pid") or any(
-                e.get("wrapper_pid") for e in state["hosts"].values()
-            ):
-                self._teardown(quiet=not fresh)
-            image = self._image(state)
+            if self._anything_running(state) and state.get("image") != image.key:
+                log("the lab image changed: restarting the lab on the new image")
+                self._teardown(quiet=True)
             preflight.require_space(self.state_dir, 300, "the hosts' writable layers")
             started = time.monotonic()
             try:
@@ -318,6 +360,11 @@ class Lab:
                 raise
             log(f"lab {self.name!r} is up ({time.monotonic() - started:.1f} s)")
             return True
+
+    @staticmethod
+    def _anything_running(state: dict[str, Any]) -> bool:
+        pids = [state.get("dns_pid")] + [e.get("wrapper_pid") for e in state["hosts"].values()]
+        return any(pid_alive(p) for p in pids if p)
 
     def _image(self, state: dict[str, Any]) -> Image:
         in_use = set()
@@ -374,10 +421,11 @@ class Lab:
         return f"--bind-ro={PACKAGE_DIR}:{SRC_MOUNT}/maillab_tui"
 
     def _start_host(self, h: LabHost, image: Image, fresh: bool) -> None:
+        if pid_alive(self._load()["hosts"].get(h.name, {}).get("wrapper_pid")):
+            return
+        self._stop_hosts([h])  # clear what a host that stopped by itself left behind
         state = self._load()
         entry = state["hosts"].setdefault(h.name, {})
-        if pid_alive(entry.get("wrapper_pid")):
-            return
         hd = self._host_dir(h)
         root, upper, work = hd / "root", hd / "upper", hd / "work"
         umount_all(root)
@@ -499,15 +547,15 @@ class Lab:
         with locked(self._lock):
             self._teardown(quiet=False)
 
-    def _stop_hosts(self, hosts: list[LabHost]) -> None:
+    def _stop_hosts(self, hosts: list[LabHost], hard: bool = False) -> None:
+        """Power the hosts off (or, when hard, kill them at once) and release their resources."""
         state = self._load()
         waiting: list[int] = []
         for h in hosts:
-            entry = state["hosts"].get(h.name, {})
-            wrapper = entry.get("wrapper_pid")
-            (self._host_dir(h)).mkdir(parents=True, exist_ok=True)
-            (self._host_dir(h) / "stop").write_text("")
-            if pid_alive(wrapper):
+            self._host_dir(h).mkdir(parents=True, exist_ok=True)
+            (self._host_dir(h) / "stop").write_text("")  # the launcher must not restart it
+            wrapper = state["hosts"].get(h.name, {}).get("wrapper_pid")
+            if pid_alive(wrapper) and not hard:
                 kids = children(int(wrapper))
                 for pid in kids or [int(wrapper)]:
                     kill(pid, signal.SIGTERM)  # nspawn asks the host's systemd to power off
@@ -587,7 +635,7 @@ class Lab:
                 raise SandboxError(f"the lab's image {image_path} is gone",
                                    "run `maillab-tui sandbox up --fresh`")
             started = time.monotonic()
-            self._stop_hosts([h])
+            self._stop_hosts([h], hard=True)  # its changes are thrown away: no shutdown needed
             self._start_host(h, image, fresh=True)
             self._wait_ready(h)
             log(f"{h.name} reset ({time.monotonic() - started:.1f} s)")
