@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from maillab_tui.sandbox import Lab, SandboxError
-from maillab_tui.sandbox.image import find_image, safe_rmtree
+from maillab_tui.sandbox.image import ensure_image, find_image, images_in_use, safe_rmtree
 
 
 def timed(action: object) -> float:
@@ -48,16 +48,16 @@ def main() -> int:
     try:
         lab.down()
         if args.cold:
+            if images_in_use():
+                print("a lab is running on a cached image: stop it before --cold", file=sys.stderr)
+                return 1
             for child in lab.cache.iterdir() if lab.cache.is_dir() else []:
                 if child.is_dir():
                     safe_rmtree(child)
-            seconds = timed(lambda: lab.up(fresh=True))
+            seconds = timed(lambda: ensure_image(lab.cache))
             image = find_image(lab.cache)
             manifest = json.loads(image.manifest.read_text()) if image else {}
-            build = manifest.get("times", {}).get("total")
-            print(f"cold build + up:        {seconds:.1f} s (image build {build} s: "
-                  f"{manifest.get('times')})")
-            lab.down()
+            print(f"cold image build:       {seconds:.1f} s {manifest.get('times')}")
         elif find_image(lab.cache) is None:
             print("no cached image yet: building it (not timed; use --cold to time it)")
             lab.up(fresh=True)

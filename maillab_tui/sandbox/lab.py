@@ -232,6 +232,7 @@ class Lab:
 
     def status(self) -> LabStatus:
         """Each host (running, address, systemd state, memory from its cgroup) and the network."""
+        preflight.require_root()
         state = self._load()
         hosts = []
         for h in self.net.hosts:
@@ -260,6 +261,7 @@ class Lab:
 
     def nsenter_argv(self, host: str, user: str | None = None) -> list[str]:
         """The argv prefix that runs a command inside a host, as root or (`su -l`) as `user`."""
+        preflight.require_root()
         pid = self.init_pid(host)
         if pid is None:
             raise SandboxError(
@@ -339,7 +341,10 @@ class Lab:
             if self._anything_running(state) and state.get("image") != image.key:
                 log("the lab image changed: restarting the lab on the new image")
                 self._teardown(quiet=True)
-            preflight.require_space(self.state_dir, 300, "the hosts' writable layers")
+            preflight.require_space(
+                self.state_dir, 200, "the hosts' writable layers",
+                "make /run larger (e.g. `mount -o remount,size=1G /run`) or free space there",
+            )
             started = time.monotonic()
             try:
                 state = self._load()
@@ -356,7 +361,10 @@ class Lab:
                     self._wait_ready(h)
             except BaseException:
                 log("start-up failed: tearing the lab down again")
-                self._teardown(quiet=True)
+                try:
+                    self._teardown(quiet=True)
+                except SandboxError as err:
+                    log(str(err))
                 raise
             log(f"lab {self.name!r} is up ({time.monotonic() - started:.1f} s)")
             return True

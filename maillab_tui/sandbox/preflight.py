@@ -76,7 +76,7 @@ def require_kernel() -> None:
                            "mount cgroup2 (or the v1 hierarchies) at /sys/fs/cgroup")
 
 
-def require_space(path: Path, needed_mb: int, what: str) -> None:
+def require_space(path: Path, needed_mb: int, what: str, hint: str = "") -> None:
     """Raise SandboxError if the filesystem holding `path` has less than `needed_mb` free."""
     probe = path
     while not probe.exists():
@@ -86,7 +86,7 @@ def require_space(path: Path, needed_mb: int, what: str) -> None:
         raise SandboxError(
             f"not enough disk space for {what}: {free_mb} MB free on {probe}, "
             f"about {needed_mb} MB needed",
-            "free some space there, or point MAILLAB_SANDBOX_CACHE at a larger disk",
+            hint or "free some space there, or point MAILLAB_SANDBOX_CACHE at a larger disk",
         )
 
 
