@@ -147,12 +147,12 @@ class Lab:
     def __init__(
         self,
         name: str | None = None,
-        network_: LabNetwork | None = None,
+        net: LabNetwork | None = None,
         cache: Path | None = None,
     ) -> None:
         """Describe a lab; nothing is started until `up()`."""
         self.name = name or lab_name()
-        self.net = network_ or lab_hosts()
+        self.net = net or lab_hosts()
         self.cache = cache or cache_dir()
         self.state_dir = STATE_ROOT / self.name
         self._lock = STATE_ROOT / f"{self.name}.lock"
