@@ -22,7 +22,13 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from maillab_tui.chapter.model import Chapter, CommandBlock, DialogueTurn
-from maillab_tui.chapter.variables import UndefinedVariable, expand_shell, expand_text, host_values
+from maillab_tui.chapter.variables import (
+    PLACEHOLDER,
+    UndefinedVariable,
+    expand_shell,
+    expand_text,
+    host_values,
+)
 from maillab_tui.check import time_factor
 from maillab_tui.run.events import (
     BlockFinished,
@@ -386,10 +392,10 @@ class Run:
         block = self.block
         try:
             self.command = self._expand(block.code)  # a dialogue's code is its `$ command`
+            if block.user:  # `user={{ user }}` names the host's mail user
+                block = self.block = replace(block, user=expand_text(block.user, self._values()))
         except UndefinedVariable as exc:
-            return self._result("error", message=t(
-                f"{self._where(block.line, 'ja')}変数 {{{{ {exc.name} }}}} の値がありません",
-                f"{self._where(block.line)}no value for {{{{ {exc.name} }}}}"))
+            return self._result("error", message=self._undefined(exc, block.line))
         self._emit(BlockStarted(self._masked(self.command), block.kind, block.user,
                                 self.runner.target.describe(block.user), self.mode, block.line))
         skipped = self._already_done()
@@ -412,6 +418,10 @@ class Run:
         except _Failed as failed:
             self._stop_quietly()
             return self._result(failed.status, message=failed.message, failure=failed.failure)
+        except UndefinedVariable as exc:  # in a dialogue's send or expect line
+            self._stop_quietly()
+            line = self._turn.line if self._turn is not None else block.line
+            return self._result("error", message=self._undefined(exc, line))
         assert self._session is not None
         code = self._session.exit_code
         status: Status = "ok" if code == 0 else "failed"
@@ -426,10 +436,27 @@ class Run:
 
     # -- pieces -----------------------------------------------------------------------------
 
-    def _expand(self, code: str) -> str:
+    def _undefined(self, exc: UndefinedVariable, line: int) -> Localized:
+        return t(f"{self._where(line, 'ja')}変数 {{{{ {exc.name} }}}} の値がありません",
+                 f"{self._where(line)}no value for {{{{ {exc.name} }}}}")
+
+    def _values(self) -> dict[str, str]:
         with self.runner._lock:
-            values = dict(self.runner.values)
-        return expand_shell(code, values)
+            return dict(self.runner.values)
+
+    def _expand(self, code: str) -> str:
+        return expand_shell(code, self._values())
+
+    def _pattern(self, expect: str) -> re.Pattern[str]:
+        """An `expect:` regex with its variables filled in as literal text."""
+        values = self._values()
+
+        def literal(match: re.Match[str]) -> str:
+            if match.group(1) not in values:
+                raise UndefinedVariable(match.group(1))
+            return re.escape(values[match.group(1)])
+
+        return re.compile(PLACEHOLDER.sub(literal, expect), re.MULTILINE)
 
     def _where(self, line: int, language: str = "en") -> str:
         """`ja.md:93: ` (or `line 93: `) for messages, when the line is known."""
@@ -710,7 +737,7 @@ class Run:
         turn = self._turn
         if turn is None or turn.expect is None or turn.ends:
             return False
-        return re.search(turn.expect, partial, re.MULTILINE) is not None
+        return self._pattern(turn.expect).search(partial) is not None
 
     def _dialogue(self) -> None:
         for turn in self.block.dialogue:
@@ -733,9 +760,7 @@ class Run:
                and not self._eof):
             self._pump(0.02)
         assert turn.send is not None
-        with self.runner._lock:
-            values = dict(self.runner.values)
-        text = expand_text(turn.send, values)
+        text = expand_text(turn.send, self._values())
         key = _control(text)
         if key is None and recognise_prompt(self._cleaner.partial) is not None:
             self.runner.secrets.add(text)
@@ -750,7 +775,7 @@ class Run:
 
     def _expect(self, turn: DialogueTurn) -> None:
         assert turn.expect is not None
-        pattern = re.compile(turn.expect, re.MULTILINE)
+        pattern = self._pattern(turn.expect)
         started = self._clock()
         limit = self._expect_timeout()
         while True:

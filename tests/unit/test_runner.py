@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from maillab_tui.chapter.parser import load_chapter
 from maillab_tui.run import (
     BlockSkipped,
     DialogueProgress,
@@ -29,11 +30,12 @@ def transcript(tmp_path: Path) -> Transcript:
     return Transcript(tmp_path / "transcript.jsonl")
 
 
-def make_runner(transcript: Transcript | None = None, **settings: object) -> Runner:
+def make_runner(transcript: Transcript | None = None, target: Target | None = None,
+                **settings: object) -> Runner:
     settings.setdefault("timing", Timing(expect=10))
-    return Runner(Target(), values={"password": SECRET, "user": "user1"}, secrets=[SECRET],
-                  secret_names=["password"], transcript=transcript, chapter_id="tiny",
-                  host="host1", source="ja.md", **settings)  # type: ignore[arg-type]
+    return Runner(target or Target(), values={"password": SECRET, "user": "user1"},
+                  secrets=[SECRET], secret_names=["password"], transcript=transcript,
+                  chapter_id="tiny", host="host1", source="ja.md", **settings)  # type: ignore[arg-type]
 
 
 def assert_secret_nowhere(secret: str, recorder: Recorder, transcript: Transcript,
@@ -45,6 +47,21 @@ def assert_secret_nowhere(secret: str, recorder: Recorder, transcript: Transcrip
 
 
 # -- plain commands ---------------------------------------------------------------------
+
+
+def test_runner_for_a_chapter_runs_its_blocks(fixtures: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    chapter = load_chapter(fixtures / "chapters" / "good.md")
+    runner = Runner.for_chapter(chapter, "host1", "debian12", Target(learner="user1"),
+                                autopilot=True)
+    assert runner.values["peer_user"] == "user2" and SECRET in runner.secrets
+    step = chapter.step("user")
+    result = runner.run_block(block("echo {{ password }} {{ fqdn }}"), step=step.id)
+    assert result.output == ("******** mail.example1.jp",)
+    [record] = Transcript.for_chapter("tiny", "host1").records()
+    assert record["step"] == "user" and record["chapter"] == "tiny" and record["host"] == "host1"
+    assert (tmp_path / "maillab-tui" / "transcripts" / "tiny-host1.jsonl").is_file()
 
 
 def test_failing_command_streams_stdout_and_stderr_in_order(transcript: Transcript) -> None:
@@ -238,6 +255,19 @@ def test_dialogue_fails_clearly_when_the_program_stays_silent() -> None:
     assert 1.0 <= result.failure.waited < 3
     assert result.message is not None and "stayed silent" in result.message.en
     assert not result.leftovers
+
+
+def test_dialogue_user_and_expectations_take_variables() -> None:
+    runner = make_runner(autopilot=True, target=Target(learner="user1"))
+    runner.values["who"] = "a.b"  # a literal in an expectation: the dot is not a wildcard
+    recorder = Recorder()
+    turns = (("expect", "from {{ who }}$"), ("expect", "EOF"))
+    assert runner.run_block(dialogue("echo 'from a.b'", *turns, user="{{ user }}"), recorder).ok
+    assert recorder.events[0].user == "user1"  # type: ignore[union-attr]
+    assert runner.run_block(dialogue("echo 'from axb'", *turns)).status == "failed"
+    bad = runner.run_block(dialogue("echo hi", ("expect", "{{ nothing }}"), ("expect", "EOF")))
+    assert bad.status == "error" and bad.message is not None
+    assert bad.message.en == "ja.md:21: no value for {{ nothing }}"
 
 
 def test_dialogue_fails_when_the_program_exits_early_and_masks_the_screen() -> None:
