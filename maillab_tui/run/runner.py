@@ -611,7 +611,8 @@ class Run:
         partial = self._cleaner.partial
         key = (self._lines_total, partial)
         if (partial.strip() and now - self._output_at >= self.timing.waiting_idle
-                and key != self._waiting_sent and key != self._answered):
+                and key != self._waiting_sent and key != self._answered
+                and recognise_prompt(partial) is None):  # passwords are asked for apart
             self._waiting_sent = key
             self._flush(now, force=True)
             self.listener.on_waiting(self.runner.secrets.mask(partial))

@@ -193,6 +193,7 @@ def test_password_block_asks_the_learner_once_and_masks_it_afterwards(
     assert result.ok and got.read_text() == typed
     [prompt] = recorder.prompts
     assert prompt.kind == "new" and prompt.text == "新しい パスワード:"
+    assert recorder.waiting == []  # a password prompt is asked for, not shown as input
     echoed = runner.run_block(block(f"echo the password was {typed}"), recorder)
     assert echoed.output == ("the password was ********",)
     assert_secret_nowhere(typed, recorder, transcript, result, echoed)
