@@ -75,6 +75,7 @@ class Timing:
 
 
 Reason = Literal["silent", "different", "exited", "timeout"]
+NO_TTY = "a terminal is required to read the password"  # sudo without a controlling terminal
 
 
 class _Stop(Exception):
@@ -426,8 +427,14 @@ class Run:
         code = self._session.exit_code
         status: Status = "ok" if code == 0 else "failed"
         if code != 0:
-            return self._result(status, code,
-                                message=t(f"終了コード {code}", f"exit status {code}"))
+            message = t(f"終了コード {code}", f"exit status {code}")
+            if any(NO_TTY in line for line in self._kept.last(20)):
+                message = t(f"{message.ja}: sudo がパスワードを聞くための端末がありません"
+                            "（前置きの `su -c` は制御端末を外します。`su --pty` を使います）",
+                            f"{message.en}: sudo has no terminal to ask for the password on"
+                            " (`su -c` in the target's prefix drops the controlling terminal;"
+                            " use `su --pty`)")
+            return self._result(status, code, message=message)
         try:
             captured = self._captures()
         except _Failed as failed:

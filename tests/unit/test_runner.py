@@ -158,6 +158,14 @@ def test_wrong_sudo_password_is_asked_again(transcript: Transcript) -> None:
     assert_secret_nowhere("maillab", recorder, transcript, result)
 
 
+def test_sudo_without_a_terminal_is_explained() -> None:
+    result = make_runner().run_block(block(
+        "echo 'sudo: a terminal is required to read the password; either use the -S option'"
+        "; exit 1"))
+    assert result.status == "failed" and result.message is not None
+    assert "su --pty" in result.message.en and "su --pty" in result.message.ja
+
+
 def test_declining_the_sudo_password_cancels() -> None:
     result = make_runner().run_block(block(f"{fake('fake_sudo')} echo never"), Recorder())
     assert result.status == "cancelled" and "never" not in result.output
