@@ -98,6 +98,24 @@ def _inactive_unit(ctx: Context, unit: str, state: str, asked: str) -> Result:
     )
 
 
+def _process_running(ctx: Context, name: str) -> bool:
+    """True when some process's command name (or its program's file name) is `name`."""
+    proc_root = ctx.path("/proc")
+    try:
+        entries = [e for e in proc_root.iterdir() if e.name.isdigit()]
+    except OSError:
+        return False
+    for entry in entries:
+        try:
+            comm = (entry / "comm").read_text().strip()
+            argv0 = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        if name in (comm, argv0.rsplit("/", 1)[-1]):
+            return True
+    return False
+
+
 @check(
     "service_active",
     "systemd のサービスが起動している（enabled: yes なら自動起動も） / "
@@ -105,9 +123,12 @@ def _inactive_unit(ctx: Context, unit: str, state: str, asked: str) -> Result:
     {
         "unit": Param(str, required=True, doc="the unit, e.g. postfix or dovecot.service"),
         "enabled": Param(bool, default=False, doc="also require systemctl is-enabled = enabled"),
+        "process": Param(str, doc="also require a running process of this name (an LSB unit "
+                                  "is 'active (exited)' even when its script started nothing)"),
     },
 )
-def service_active(ctx: Context, unit: str, enabled: bool = False) -> Result:
+def service_active(ctx: Context, unit: str, enabled: bool = False,
+                   process: str | None = None) -> Result:
     """Ask `systemctl is-active` (and `is-enabled`); a failed unit shows its last log lines."""
     name = _unit_name(unit)
     evidence: list[str] = []
@@ -124,6 +145,18 @@ def service_active(ctx: Context, unit: str, enabled: bool = False) -> Result:
         if state != "active":
             return _inactive(ctx, current, state, name, evidence)
         evidence.append(f"systemctl is-active {current}: active")
+    if process and not _process_running(ctx, process):
+        return failed(
+            t(f"{name} は active ですが、{process} のプロセスが動いていません",
+              f"{name} is active but no {process} process runs"),
+            [*evidence, f"no process named {process}"],
+            Diagnosis("service.no-process",
+                      t("起動スクリプトが何も起動せずに終わっています（active (exited)）。"
+                        "設定ファイルでサービスが無効になっていないか確認してください。",
+                        "the start script finished without starting anything (active (exited)):"
+                        " check that the service is not disabled in its settings file."),
+                      f"systemctl status {name}"),
+        )
     if enabled:
         proc = ctx.run(["systemctl", "is-enabled", name])
         state = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else ""

@@ -467,7 +467,10 @@ class Lab:
             f"--network-namespace-path=/run/netns/{network.netns_name(self.name, h.name)}",
             "--console=read-only", "--resolv-conf=off", "--timezone=off", "--link-journal=no",
             f"--bind-ro={image.repo}:{REPO_MOUNT}", self._src_binding(),
-            f"--bind={entry['loop']}:/dev/sr0", "--boot",
+            f"--bind={entry['loop']}:/dev/sr0",
+            # The host's own network namespace is private to the lab, so it may manage its
+            # firewall there: firewalld (nftables) needs CAP_NET_ADMIN, as on a real machine.
+            "--capability=CAP_NET_ADMIN", "--boot",
         ]
         with (hd / "nspawn.log").open("ab") as out:
             out.write(f"\n=== {time.strftime('%F %T')} {shlex.join(argv)}\n".encode())

@@ -1120,3 +1120,32 @@ def test_log_contains_bad_since_or_pattern_is_an_error(tmp_path: Path) -> None:
     assert run("log_contains", make_ctx(tmp_path), pattern="x",
                since="yesterday").status is Status.ERROR
     assert run("log_contains", make_ctx(tmp_path), pattern="(").status is Status.ERROR
+
+
+def _fake_proc(root, names):
+    """A /proc with one process per name under `root`."""
+    for pid, name in enumerate(names, start=100):
+        d = root / "proc" / str(pid)
+        d.mkdir(parents=True)
+        (d / "comm").write_text(name + "\n")
+        (d / "cmdline").write_bytes(f"/usr/sbin/{name}\0-a\0".encode())
+
+
+def test_service_active_with_process_fails_for_an_exited_lsb_unit(tmp_path) -> None:
+    from maillab_tui.check import Context, Status, load_library, run_check
+    from maillab_tui.system import Proc
+
+    _fake_proc(tmp_path, ["systemd", "rsyslogd"])
+
+    def fake(argv, timeout=10.0, input=None, env=None):
+        return Proc(tuple(argv), 0, "active\n")
+
+    ctx = Context("host1", "debian12", runner=fake, files_root=str(tmp_path))
+    result = run_check(load_library().get("service_active"), ctx,
+                       {"unit": "saslauthd", "process": "saslauthd"})
+    assert result.status == Status.FAIL
+    assert result.diagnosis is not None and result.diagnosis.code == "service.no-process"
+    _fake_proc(tmp_path / "x", ["saslauthd"])
+    ctx.files_root = str(tmp_path / "x")
+    assert run_check(load_library().get("service_active"), ctx,
+                     {"unit": "saslauthd", "process": "saslauthd"}).status == Status.PASS
