@@ -1,0 +1,171 @@
+"""Delivery checks: the message is in the mailbox; the mail log shows where it went.
+
+`mail_delivered` reads the user's mbox (/var/mail/USER or /var/spool/mail/USER, whichever
+exists) with the mailbox module, never grep: headers are decoded, so a Japanese subject
+matches. Reading another user's mailbox needs root (mode 0660, owner USER, group mail).
+
+`mail_log_delivery` reads the mail log lines written since the step started (the platform's
+log file, else the journal) and follows Postfix's delivery records:
+`to=<user2@example2.jp>, relay=mail.example2.jp[192.168.56.102]:25, ... status=sent` or
+`relay=local ... status=sent (delivered to mailbox)`. A later `sent` outweighs an earlier
+`deferred` (the queue was retried). For a deferral or bounce the `(reason)` names the cause:
+`451 4.3.5` is the restriction typo on the receiving server, `type=MX: Host not found, try
+again` an unreachable DNS server, `Host not found` a missing record, `Relay access denied` a
+reply to the host name (`@mail.example1.jp`) or the receiver's mydestination, `No route to
+host` the receiver's firewall, `Connection refused` its Postfix or inet_interfaces, `loops
+back to myself` mydestination.
+
+Diagnoses: mail.no-mailbox, mail.not-delivered, mail.from-differs, mail.not-sent,
+mail.wrong-route, mail.deferred, mail.bounced, mail.reply-to-hostname, mail.unknown-user,
+postfix.unknown-restriction, postfix.relay-denied-by-peer, postfix.peer-refused,
+postfix.mydestination, firewall.closed, dns.unreachable, dns.missing-record, net.timeout,
+plus any cause found in the log by `known_problems` (postfix.not-running ...).
+"""
+
+from __future__ import annotations
+
+import mailbox
+import re
+
+from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
+from maillab_tui.maildiag import diagnose, mail_log_hint
+from maillab_tui.mailparse import Delivery, parse_delivery, same_name
+from maillab_tui.mailprobes import (
+    MailLog,
+    delivery_diagnosis,
+    finding_diagnosis,
+    known_problems,
+    mailbox_path,
+    read_mail_log,
+    read_mbox,
+)
+from maillab_tui.probes import mask
+
+
+@check(
+    "mail_delivered",
+    "ユーザーのメールボックス（mbox）に、差出人と件名が一致するメールがある / "
+    "The user's mbox holds a message with the given sender and subject.",
+    {
+        "user": Param(str, required=True, doc="the mailbox owner"),
+        "subject_pattern": Param(str, required=True, doc="a regex the decoded Subject must match"),
+        "from_pattern": Param(str, doc="a regex the From header (or envelope sender) must match"),
+        "path": Param(str, doc="the mbox file (default /var/mail/USER or /var/spool/mail/USER)"),
+    },
+)
+def mail_delivered(ctx: Context, user: str, subject_pattern: str,
+                   from_pattern: str | None = None, path: str | None = None) -> Result:
+    """Read the mbox with the mailbox module and look for the message (last 500 messages)."""
+    try:
+        subject_re = re.compile(subject_pattern)
+        from_re = re.compile(from_pattern) if from_pattern else None
+    except re.error as exc:
+        return error(t(f"正規表現が不正です: {exc}", f"bad regex: {exc}"))
+    log = mail_log_hint(ctx.platform)
+    name = path or mailbox_path(ctx, user)
+    if name is None:
+        return failed(t(f"{user} のメールボックスがありません", f"{user} has no mailbox"),
+                      f"/var/mail/{user}, /var/spool/mail/{user}: no such file",
+                      diagnose("mail.no-mailbox", path=f"/var/mail/{user}", user=user, log=log))
+    try:
+        messages = read_mbox(ctx.path(name))
+    except PermissionError:
+        return error(t(f"{name} を読む権限がありません。root（sudo maillab-tui）か {user} "
+                       "本人として実行してください。",
+                       f"permission denied reading {name}: run as root (sudo maillab-tui) or "
+                       f"as {user}."))
+    except (FileNotFoundError, mailbox.NoSuchMailboxError):
+        return failed(t(f"{name} がありません", f"{name} does not exist"), name,
+                      diagnose("mail.no-mailbox", path=name, user=user, log=log))
+    except IsADirectoryError:
+        return error(t(f"{name} はディレクトリです（mbox ではありません）",
+                       f"{name} is a directory, not an mbox"))
+    wanted = f"Subject /{subject_pattern}/" + (f", From /{from_pattern}/" if from_pattern else "")
+    by_subject = [m for m in messages if subject_re.search(m.subject)]
+    hits = [m for m in by_subject
+            if from_re is None or from_re.search(m.sender) or from_re.search(m.envelope)]
+    if hits:
+        return passed(t(f"{name} にメールが届いています（{hits[-1].subject}）",
+                        f"{name} holds the message ({hits[-1].subject})"),
+                      [f"{name}: {len(messages)} messages", hits[-1].shown()])
+    if by_subject:
+        actual = by_subject[-1].sender or by_subject[-1].envelope
+        return failed(t(f"件名の合うメールの差出人が {actual} です",
+                        f"the message is from {actual}"),
+                      [f"{name}: {len(messages)} messages", by_subject[-1].shown()],
+                      diagnose("mail.from-differs", actual=actual, expected=from_pattern or ""))
+    return failed(
+        t(f"{name} に条件に合うメールがありません（{len(messages)} 通を確認）",
+          f"{name} has no matching message ({len(messages)} checked)"),
+        [f"{name}: {len(messages)} messages", *(m.shown() for m in messages[-5:])],
+        diagnose("mail.not-delivered", where=name, wanted=wanted, log=log),
+    )
+
+
+def _route_ok(delivery: Delivery, relay: str | None) -> bool:
+    """True when a sent delivery went where it should: `local`, a relay host, or anywhere."""
+    if not relay:
+        return True
+    if relay == "local":
+        return delivery.relay == "local" or delivery.agent in ("local", "virtual")
+    return same_name(delivery.relay_host, relay) or delivery.relay_address == relay
+
+
+@check(
+    "mail_log_delivery",
+    "メールログに、宛先への配送の成功（status=sent）が記録されている（relay: 相手のホスト名 か "
+    "local） / The mail log shows the message to a recipient sent (to the relay, or locally).",
+    {
+        "to": Param(str, required=True, doc="the recipient address, e.g. user2@example2.jp"),
+        "relay": Param(str, doc='the expected next hop: a host name or address, or "local" '
+                                "(default: any)"),
+        "since": Param(str, default="step",
+                       doc='"step" (since the step started) or "all" (the whole log)'),
+    },
+)
+def mail_log_delivery(ctx: Context, to: str, relay: str | None = None,
+                      since: str = "step") -> Result:
+    """Follow `to=<TO>` delivery records in the log; explain the last failure if none is sent."""
+    if since not in ("step", "all"):
+        return error(t(f"since は step か all です（{since}）",
+                       f"since must be step or all, not {since}"))
+    log = read_mail_log(ctx, ctx.since if since == "step" else None)
+    if not isinstance(log, MailLog):
+        return log
+    mine = [d for d in (parse_delivery(line) for line in log.lines)
+            if d is not None and d.to.lower() == to.lower()]
+    sent = [d for d in mine if d.status == "sent"]
+    good = [d for d in sent if _route_ok(d, relay)]
+    masked = [mask(d.line, ctx.secrets) for d in mine[-3:]]
+    if good:
+        last = good[-1]
+        where_ = "ローカルのメールボックス" if last.relay == "local" else last.relay
+        return passed(t(f"{to} 宛てのメールは配送されました（{where_}）",
+                        f"mail for {to} was delivered ({last.relay})"),
+                      [f"{log.source}:", mask(last.line, ctx.secrets)])
+    if sent:
+        last = sent[-1]
+        return failed(t(f"{to} 宛てのメールが {last.relay} に配送されました（期待 {relay}）",
+                        f"mail for {to} went to {last.relay}, expected {relay}"),
+                      [f"{log.source}:", *masked],
+                      diagnose("mail.wrong-route", to=to, actual=last.relay, expected=relay,
+                               domain=to.rpartition("@")[2]))
+    if mine:
+        last = mine[-1]
+        return failed(
+            t(f"{to} 宛てのメールは status={last.status} です（{last.reason}）",
+              f"mail for {to} is {last.status} ({last.reason})"),
+            [f"{log.source}:", *masked],
+            delivery_diagnosis(ctx, last),
+        )
+    findings = known_problems(log.lines)
+    if findings:
+        finding = findings[0]
+        return failed(t(f"{to} 宛ての配送記録がなく、ログにエラーがあります",
+                        f"no delivery record for {to}, and the log shows an error"),
+                      [f"{log.source}:", mask(finding.line, ctx.secrets)],
+                      finding_diagnosis(finding, ctx))
+    return failed(t(f"{to} 宛ての配送記録がログにありません",
+                    f"the log has no delivery record for {to}"),
+                  f"{log.source}: {len(log.lines)} lines, no to=<{to}>",
+                  diagnose("mail.not-sent", to=to, log=mail_log_hint(ctx.platform)))
