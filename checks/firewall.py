@@ -1,0 +1,161 @@
+"""Firewall checks: a service is allowed by firewalld; a port answers from this machine.
+
+`firewall_service` reads `firewall-cmd --zone=Z --list-all` twice, for the running
+configuration and with `--permanent`, and parses the `services:` and `ports:` lines (a
+service also counts as open when its port, e.g. `25/tcp`, is listed). The textbook's
+commands change the permanent configuration and then `--reload`; forgetting the reload
+leaves the service closed now (`firewall.not-reloaded`); opening it without `--permanent`
+loses it at the next reload or boot (`firewall.not-permanent`). It also makes sure the zone
+is in use (active, or the default zone).
+
+When firewall-cmd is not installed at all the check is *skipped*: there is no firewalld
+to configure, so the step does not apply (and `port_reachable` from the other host shows
+whether the port can be reached). When firewalld is installed but stopped, it *fails*
+(`firewall.not-running`): the step's commands cannot work.
+
+`port_reachable` opens a TCP connection from this machine (optionally from a given local
+address): run it on the other host to prove the port answers through the firewall.
+
+Diagnoses: firewall.closed, firewall.not-reloaded, firewall.not-permanent,
+firewall.not-running, firewall.inactive-zone; port_reachable adds the connection codes
+(postfix.not-running, dovecot.not-running, port.refused, net.timeout ...).
+"""
+
+from __future__ import annotations
+
+from maillab_tui.check import (
+    Context,
+    Param,
+    Result,
+    check,
+    error,
+    failed,
+    needs_root,
+    passed,
+    skipped,
+    t,
+)
+from maillab_tui.maildiag import diagnose
+from maillab_tui.mailparse import FIREWALL_SERVICE_PORTS, FirewallZone, parse_firewall_zones
+from maillab_tui.mailprobes import Unreachable, connect, io_seconds, unreachable_result, where
+from maillab_tui.probes import tool_missing
+
+_DENIED = ("Authorization failed", "Not authorized", "AccessDenied", "Permission denied")
+
+
+def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None, list[str],
+                                                             Result | None]:
+    """The parsed zone (running or permanent), its shown lines, or the result that ends it."""
+    argv = ["firewall-cmd", *(["--permanent"] if permanent else []), f"--zone={zone}",
+            "--list-all"]
+    proc = ctx.run(argv, timeout=20)
+    if any(s in proc.output for s in _DENIED):
+        return None, [], needs_root()
+    if proc.returncode != 0 or "INVALID_ZONE" in proc.output:
+        return None, [], error(t(f"ゾーン {zone} を読めません: {proc.output.splitlines()[-1:]}",
+                                 f"cannot read zone {zone}: {proc.output.splitlines()[-1:]}"),
+                               proc.output.splitlines()[-3:])
+    zones = parse_firewall_zones(proc.stdout)
+    label = "--permanent" if permanent else "running"
+    shown = [f"{label}: " + line.strip() for line in proc.stdout.splitlines()
+             if line.strip().startswith(("services:", "ports:", "interfaces:"))]
+    header = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else ""
+    return (zones[0] if zones else None), [f"{label}: {header}", *shown], None
+
+
+@check(
+    "firewall_service",
+    "firewalld でサービス（smtp / imap / pop3）が許可されている（実行中の設定と --permanent の"
+    "両方） / firewalld allows a service, both running and permanently.",
+    {
+        "service": Param(str, required=True, doc="the firewalld service: smtp, imap, pop3 ..."),
+        "zone": Param(str, default="public", doc="the zone (the textbook uses public)"),
+    },
+)
+def firewall_service(ctx: Context, service: str, zone: str = "public") -> Result:
+    """Compare the running and the permanent zone; skip where firewalld is not installed."""
+    state = ctx.run(["firewall-cmd", "--state"], timeout=10)
+    if state.missing:
+        return skipped(t("firewalld がインストールされていません"
+                         "（ファイアウォールの設定は不要です）",
+                         "firewalld is not installed (there is no firewall to configure)"))
+    problem = tool_missing(state)
+    if problem is not None:
+        return problem
+    if any(s in state.output for s in _DENIED):
+        return needs_root()
+    if "not running" in state.output or state.returncode == 252:
+        return failed(t("firewalld が起動していません", "firewalld is not running"),
+                      f"firewall-cmd --state: {state.output or 'not running'}",
+                      diagnose("firewall.not-running"))
+    running, run_lines, stop = _zone(ctx, zone, permanent=False)
+    if stop is not None:
+        return stop
+    permanent, perm_lines, stop = _zone(ctx, zone, permanent=True)
+    if stop is not None:
+        return stop
+    evidence = [*run_lines, *perm_lines]
+    now = running is not None and running.allows(service)
+    kept = permanent is not None and permanent.allows(service)
+    port = FIREWALL_SERVICE_PORTS.get(service, "?").split("/")[0]
+    if now and kept:
+        if running is not None and not running.active and not running.default:
+            default = ctx.run(["firewall-cmd", "--get-default-zone"], timeout=10).stdout.strip()
+            active_proc = ctx.run(["firewall-cmd", "--get-active-zones"], timeout=10)
+            active = [line.strip() for line in active_proc.stdout.splitlines()
+                      if line.strip() and not line[0].isspace()]
+            if zone != default and active and zone not in active:
+                return failed(t(f"{service} はゾーン {zone} で許可されていますが、"
+                                "このゾーンは使われていません",
+                                f"{service} is allowed in zone {zone}, which is not in use"),
+                              [*evidence, f"active zones: {', '.join(active)}"],
+                              diagnose("firewall.inactive-zone", service=service, zone=zone,
+                                       active=", ".join(active)))
+        return passed(t(f"ゾーン {zone} で {service} が許可されています"
+                        "（実行中・--permanent とも）",
+                        f"{service} is allowed in zone {zone} (running and permanent)"), evidence)
+    if kept:
+        return failed(t(f"{service} は --permanent では許可されていますが、"
+                        "実行中の設定にはありません",
+                        f"{service} is allowed permanently but not in the running configuration"),
+                      evidence, diagnose("firewall.not-reloaded", service=service))
+    if now:
+        return failed(t(f"{service} は実行中の設定だけで許可されています"
+                        "（--permanent にはありません）",
+                        f"{service} is allowed at runtime only (not --permanent)"),
+                      evidence, diagnose("firewall.not-permanent", service=service, zone=zone))
+    return failed(t(f"ゾーン {zone} で {service} が許可されていません",
+                    f"{service} is not allowed in zone {zone}"),
+                  evidence,
+                  diagnose("firewall.closed", where=f"このマシン（ゾーン {zone}）", service=service,
+                           port=port, zone=zone))
+
+
+_SERVICE_OF_PORT = {25: "smtp", 143: "imap", 110: "pop3"}
+
+
+@check(
+    "port_reachable",
+    "このマシンから TCP ポートに接続できる（相手のマシンで実行すると、ファイアウォール越しに"
+    "届くことが分かる） / A TCP port accepts a connection from this machine.",
+    {
+        "address": Param(str, required=True, doc="the host name or address to connect to"),
+        "port": Param(int, required=True, doc="the TCP port, e.g. 25, 110 or 143"),
+        "from_address": Param(str, doc="bind the client to this local address"),
+        "io_timeout": Param(float, default=5.0, doc="seconds to wait for the connection"),
+    },
+)
+def port_reachable(ctx: Context, address: str, port: int, from_address: str | None = None,
+                   io_timeout: float = 5.0) -> Result:
+    """Connect and close at once; a failure says whether it was refused, filtered or silent."""
+    seconds = io_seconds(io_timeout)
+    try:
+        sock, reached = connect(address, port, seconds, from_address)
+    except Unreachable as exc:
+        return unreachable_result(ctx, exc, _SERVICE_OF_PORT.get(port, "tcp"), address, port,
+                                  seconds)
+    client = sock.getsockname()[0]
+    sock.close()
+    return passed(t(f"{where(address, reached)} の {port} 番ポートに接続できました",
+                    f"connected to {where(address, reached)} port {port}"),
+                  f"{client} -> {reached}:{port}: connected")

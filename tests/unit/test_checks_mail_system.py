@@ -1,0 +1,497 @@
+"""DNS, firewall, saslauthd, DVD and package-origin checks against recorded command output.
+
+The AlmaLinux outputs (firewalld 1.2, dnf 4, rsyslog) are recorded from AlmaLinux 9; the
+Debian ones from Debian 12 (bookworm). A fake runner answers the exact commands a check runs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from maillab_tui.check import Context, Result, Status, load_library, run_check
+from maillab_tui.text import render
+from tests.unit.mail_support import make_ctx
+
+LIB = load_library()
+
+
+def run(name: str, ctx: Context, /, **params: Any) -> Result:
+    definition = LIB.get(name)
+    assert definition is not None, name
+    return run_check(definition, ctx, params)
+
+
+def text(result: Result) -> str:
+    parts = [render(result.message, "ja"), render(result.message, "en"), *result.evidence]
+    if result.diagnosis is not None:
+        parts += [render(result.diagnosis.message, "ja"), render(result.diagnosis.message, "en"),
+                  result.diagnosis.suggestion]
+    return "\n".join(parts)
+
+
+def code(result: Result) -> str | None:
+    return result.diagnosis.code if result.diagnosis else None
+
+
+# ----------------------------------------------------------------------------- DNS
+
+DIG_HEAD = """
+; <<>> DiG 9.18.24-1-Debian <<>> +noall +comments +answer +stats {name} {type}
+;; global options: +cmd
+;; Got answer:
+;; ->>HEADER<<- opcode: QUERY, status: {status}, id: 4242
+;; flags: qr aa rd ra; QUERY: 1, ANSWER: {count}, AUTHORITY: 0, ADDITIONAL: 1
+
+;; OPT PSEUDOSECTION:
+; EDNS: version: 0, flags:; udp: 1232
+; COOKIE: 7a1e0d2c4b3f8e9a0100000067480e5e1c2d3e4f5a6b7c8d (good)
+"""
+DIG_TAIL = """
+;; Query time: 0 msec
+;; SERVER: 192.168.56.1#53(192.168.56.1) (UDP)
+;; WHEN: Sat Nov 28 18:14:06 JST 2026
+;; MSG SIZE  rcvd: 80
+"""
+DIG_TIMEOUT = """;; communications error to 192.168.56.1#53: timed out
+;; communications error to 192.168.56.1#53: timed out
+;; communications error to 192.168.56.1#53: timed out
+
+; <<>> DiG 9.18.24-1-Debian <<>> +noall +comments +answer +stats example2.jp MX
+;; global options: +cmd
+;; no servers could be reached
+"""
+
+
+def dig(name: str, rtype: str, status: str = "NOERROR", *answers: str) -> tuple[int, str, str]:
+    """A recorded dig answer for NAME TYPE."""
+    body = ";; ANSWER SECTION:\n" + "".join(f"{a}\n" for a in answers) if answers else ""
+    return 0, DIG_HEAD.format(name=name, type=rtype, status=status, count=len(answers)) + body \
+        + DIG_TAIL, ""
+
+
+def dig_key(name: str, rtype: str) -> tuple[str, ...]:
+    return ("dig", "+noall", "+comments", "+answer", "+stats", "+time=3", "+tries=1", name, rtype)
+
+
+MX = "example2.jp.\t\t3600\tIN\tMX\t10 mail.example2.jp."
+A = "mail.example2.jp.\t3600\tIN\tA\t192.168.56.102"
+
+
+def test_dns_mx_passes_and_checks_its_target() -> None:
+    table = {dig_key("example2.jp", "MX"): dig("example2.jp", "MX", "NOERROR", MX),
+             dig_key("mail.example2.jp", "A"): dig("mail.example2.jp", "A", "NOERROR", A)}
+    result = run("dns_record", make_ctx(table=table), name="example2.jp", type="MX",
+                 expect="mail.example2.jp")
+    assert result.status is Status.PASS, text(result)
+    assert "10 mail.example2.jp." in text(result) and "192.168.56.1" in text(result)
+
+
+def test_dns_a_passes() -> None:
+    table = {dig_key("mail.example2.jp", "A"): dig("mail.example2.jp", "A", "NOERROR", A)}
+    result = run("dns_record", make_ctx(table=table), name="mail.example2.jp",
+                 expect="192.168.56.102")
+    assert result.status is Status.PASS
+
+
+def test_dns_nxdomain_is_a_missing_record() -> None:
+    table = {dig_key("example2.jp", "MX"): dig("example2.jp", "MX", "NXDOMAIN")}
+    result = run("dns_record", make_ctx(table=table), name="example2.jp", type="MX")
+    assert code(result) == "dns.missing-record"
+    assert "NXDOMAIN" in text(result)
+
+
+def test_dns_nodata_is_a_missing_record() -> None:
+    table = {dig_key("example2.jp", "MX"): dig("example2.jp", "MX", "NOERROR")}
+    result = run("dns_record", make_ctx(table=table), name="example2.jp", type="MX")
+    assert code(result) == "dns.missing-record"
+    assert "0 件" in text(result)
+
+
+def test_dns_timeout_is_an_unreachable_server(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/resolv.conf").write_text("search example1.jp\nnameserver 192.168.56.1\n")
+    table = {dig_key("example2.jp", "MX"): (9, DIG_TIMEOUT, "")}
+    result = run("dns_record", make_ctx(tmp_path, table), name="example2.jp", type="MX")
+    assert code(result) == "dns.unreachable"
+    assert "192.168.56.1" in text(result) and "resolv.conf" in text(result)
+
+
+def test_dns_wrong_value() -> None:
+    wrong = "mail.example2.jp.\t3600\tIN\tA\t192.168.56.101"
+    table = {dig_key("mail.example2.jp", "A"): dig("mail.example2.jp", "A", "NOERROR", wrong)}
+    result = run("dns_record", make_ctx(table=table), name="mail.example2.jp",
+                 expect="192.168.56.102")
+    assert code(result) == "dns.wrong-record"
+    assert "192.168.56.101" in text(result)
+
+
+def test_dns_servfail() -> None:
+    table = {dig_key("example2.jp", "MX"): dig("example2.jp", "MX", "SERVFAIL")}
+    result = run("dns_record", make_ctx(table=table), name="example2.jp", type="MX")
+    assert code(result) == "dns.servfail"
+    assert "named-checkzone" in text(result)
+
+
+def test_dns_mx_target_without_a_record() -> None:
+    table = {dig_key("example2.jp", "MX"): dig("example2.jp", "MX", "NOERROR", MX),
+             dig_key("mail.example2.jp", "A"): dig("mail.example2.jp", "A", "NXDOMAIN")}
+    result = run("dns_record", make_ctx(table=table), name="example2.jp", type="MX")
+    assert code(result) == "dns.mx-target-missing"
+
+
+def test_dns_falls_back_to_host() -> None:
+    table = {("host", "-W", "3", "-t", "MX", "example2.jp"):
+             (0, "example2.jp mail is handled by 10 mail.example2.jp.\n", ""),
+             ("host", "-W", "3", "-t", "A", "mail.example2.jp"):
+             (0, "mail.example2.jp has address 192.168.56.102\n", ""),
+             ("host", "-W", "3", "-t", "A", "nothing.example2.jp"):
+             (1, "Host nothing.example2.jp not found: 3(NXDOMAIN)\n", "")}
+    ctx = make_ctx(table=table, missing=("dig",))
+    assert run("dns_record", ctx, name="example2.jp", type="MX",
+               expect="mail.example2.jp").status is Status.PASS
+    assert code(run("dns_record", ctx, name="nothing.example2.jp")) == "dns.missing-record"
+
+
+def test_dns_without_tools() -> None:
+    ctx = make_ctx(missing=("dig", "host"))
+    assert run("dns_record", ctx, name="example2.jp", type="MX").status is Status.ERROR
+    assert run("dns_record", ctx, name="localhost").status is Status.PASS  # getaddrinfo
+
+
+# ----------------------------------------------------------------------------- firewalld
+
+ZONE = """public{flags}
+  target: default
+  icmp-block-inversion: no
+  interfaces: {interfaces}
+  sources: 
+  services: {services}
+  ports: {ports}
+  protocols: 
+  forward: yes
+  masquerade: no
+  forward-ports: 
+  source-ports: 
+  icmp-blocks: 
+  rich rules: 
+"""  # noqa: W291 (firewall-cmd writes the trailing spaces)
+
+
+def zone(services: str, *, ports: str = "", permanent: bool = False, active: bool = True,
+         name: str = "public") -> tuple[int, str, str]:
+    flags = "" if permanent or not active else " (active)"
+    out = ZONE.format(flags=flags, interfaces="" if permanent else "enp0s3 enp0s8",
+                      services=services, ports=ports).replace("public", name, 1)
+    return 0, out, ""
+
+
+def firewall(running: tuple[int, str, str], permanent: tuple[int, str, str],
+             state: tuple[int, str, str] = (0, "running\n", "")) -> dict[tuple[str, ...], Any]:
+    return {("firewall-cmd", "--state"): state,
+            ("firewall-cmd", "--zone=public", "--list-all"): running,
+            ("firewall-cmd", "--permanent", "--zone=public", "--list-all"): permanent}
+
+
+BASE = "cockpit dhcpv6-client ssh"
+
+
+def test_firewall_service_open_both_ways() -> None:
+    table = firewall(zone(f"{BASE} smtp"), zone(f"{BASE} smtp", permanent=True))
+    result = run("firewall_service", make_ctx(table=table, platform="almalinux9"),
+                 service="smtp")
+    assert result.status is Status.PASS, text(result)
+    assert "services: cockpit dhcpv6-client ssh smtp" in text(result)
+
+
+def test_firewall_permanent_without_reload() -> None:
+    table = firewall(zone(BASE), zone(f"{BASE} smtp imap", permanent=True))
+    result = run("firewall_service", make_ctx(table=table), service="imap")
+    assert code(result) == "firewall.not-reloaded"
+    assert "firewall-cmd --reload" in text(result)
+
+
+def test_firewall_runtime_only() -> None:
+    table = firewall(zone(f"{BASE} pop3"), zone(BASE, permanent=True))
+    result = run("firewall_service", make_ctx(table=table), service="pop3")
+    assert code(result) == "firewall.not-permanent"
+    assert "--permanent" in text(result)
+
+
+def test_firewall_closed() -> None:
+    table = firewall(zone(BASE), zone(BASE, permanent=True))
+    result = run("firewall_service", make_ctx(table=table), service="smtp")
+    assert code(result) == "firewall.closed"
+    assert "--add-service=smtp --zone=public --permanent" in text(result)
+
+
+def test_firewall_port_counts_as_the_service() -> None:
+    table = firewall(zone(BASE, ports="25/tcp"), zone(BASE, ports="25/tcp", permanent=True))
+    assert run("firewall_service", make_ctx(table=table), service="smtp").status is Status.PASS
+
+
+def test_firewall_not_running_and_not_installed() -> None:
+    table = {("firewall-cmd", "--state"): (252, "not running\n", "")}
+    result = run("firewall_service", make_ctx(table=table), service="smtp")
+    assert code(result) == "firewall.not-running"
+    assert "systemctl enable --now firewalld" in text(result)
+    absent = run("firewall_service", make_ctx(missing=("firewall-cmd",)), service="smtp")
+    assert absent.status is Status.SKIP
+
+
+def test_firewall_without_authorization_needs_root() -> None:
+    table = {("firewall-cmd", "--state"): (0, "running\n", ""),
+             ("firewall-cmd", "--zone=public", "--list-all"):
+             (1, "", "Authorization failed.\n    Make sure polkit agent is running or run the "
+                     "application as superuser.")}
+    assert run("firewall_service", make_ctx(table=table, root=False), service="smtp").status \
+        is Status.ERROR
+
+
+def test_firewall_zone_not_in_use() -> None:
+    table = firewall(zone(f"{BASE} smtp", active=False), zone(f"{BASE} smtp", permanent=True))
+    table[("firewall-cmd", "--get-default-zone")] = (0, "home\n", "")
+    table[("firewall-cmd", "--get-active-zones")] = (0, "home\n  interfaces: enp0s3\n", "")
+    result = run("firewall_service", make_ctx(table=table), service="smtp")
+    assert code(result) == "firewall.inactive-zone"
+    assert "home" in text(result)
+
+
+# ----------------------------------------------------------------------------- saslauthd
+
+CHROOT_SOCKET = "/var/spool/postfix/var/run/saslauthd/mux"
+MASTER_DEBIAN = "smtp       inet  n       -       y       -       -       smtpd\n"
+MASTER_ALMA = "smtp       inet  n       -       n       -       -       smtpd\n"
+
+
+def sasl_table(master: str, standard: str, chroot: str = "",
+               active: str = "active") -> dict[tuple[str, ...], Any]:
+    base = ("testsaslauthd", "-u", "user1", "-p", "userpass", "-s", "smtp")
+    return {("systemctl", "is-active", "saslauthd"): (0 if active == "active" else 3,
+                                                      f"{active}\n", ""),
+            ("postconf", "-M", "smtp/inet"): (0, master, ""),
+            base: (0 if "OK" in standard else 255, standard, ""),
+            (*base, "-f", CHROOT_SOCKET): (0 if "OK" in chroot else 255, chroot, "")}
+
+
+def test_saslauthd_ok_on_almalinux() -> None:
+    result = run("saslauthd_ok", make_ctx(table=sasl_table(MASTER_ALMA, '0: OK "Success."\n'),
+                                          platform="almalinux9"))
+    assert result.status is Status.PASS, text(result)
+    assert "userpass" not in text(result) and "-p ********" in text(result)
+
+
+def test_saslauthd_stopped() -> None:
+    table = sasl_table(MASTER_ALMA, "", active="inactive")
+    result = run("saslauthd_ok", make_ctx(table=table))
+    assert code(result) == "saslauthd.not-running"
+    assert "systemctl enable --now saslauthd" in text(result)
+
+
+def test_saslauthd_wrong_password() -> None:
+    table = sasl_table(MASTER_ALMA, '0: NO "authentication failed"\n')
+    result = run("saslauthd_ok", make_ctx(table=table))
+    assert code(result) == "saslauthd.auth-failed"
+    assert "MECH=pam" in text(result)
+
+
+def test_saslauthd_outside_postfix_chroot_on_debian() -> None:
+    table = sasl_table(MASTER_DEBIAN, '0: OK "Success."\n',
+                       "connect() : No such file or directory\n")
+    result = run("saslauthd_ok", make_ctx(table=table))
+    assert code(result) == "saslauthd.unreachable"
+    assert "chroot" in text(result) and "OPTIONS=" in text(result)
+
+
+def test_saslauthd_inside_postfix_chroot_on_debian() -> None:
+    table = sasl_table(MASTER_DEBIAN, "connect() : No such file or directory\n",
+                       '0: OK "Success."\n')
+    result = run("saslauthd_ok", make_ctx(table=table))
+    assert result.status is Status.PASS
+    assert CHROOT_SOCKET in text(result)
+
+
+def test_saslauthd_needs_root() -> None:
+    assert run("saslauthd_ok", make_ctx(root=False)).status is Status.ERROR
+
+
+# ----------------------------------------------------------------------------- the DVD
+
+ALMA_MOUNT = ("/dev/sr0 /run/media/admin/AlmaLinux-9-3-x86_64-dvd iso9660 ro,nosuid,nodev,"
+              "relatime,nojoliet,check=s,map=n,blocksize=2048,uid=1000,gid=1000,dmode=500,"
+              "fmode=400,uhelper=udisks2 0 0\n")
+ROOT_MOUNT = "/dev/sda2 / xfs rw,seclabel,relatime,attr2,inode64,logbufs=8,noquota 0 0\n"
+
+
+def lsblk(*devices: dict[str, Any]) -> tuple[int, str, str]:
+    disk = {"name": "sda", "label": None, "mountpoint": None, "fstype": None, "type": "disk",
+            "children": [{"name": "sda2", "label": None, "mountpoint": "/", "fstype": "xfs",
+                          "type": "part"}]}
+    return 0, json.dumps({"blockdevices": [disk, *devices]}, indent=3), ""
+
+
+LSBLK = ("lsblk", "-J", "-o", "NAME,LABEL,MOUNTPOINT,FSTYPE,TYPE")
+
+
+def dvd_ctx(tmp_path: Path, mounts: str, *devices: dict[str, Any]) -> Context:
+    (tmp_path / "proc").mkdir(exist_ok=True)
+    (tmp_path / "proc/mounts").write_text(ROOT_MOUNT + mounts)
+    return make_ctx(tmp_path, {LSBLK: lsblk(*devices)})
+
+
+SR0 = {"name": "sr0", "label": "AlmaLinux-9-3-x86_64-dvd",
+       "mountpoint": "/run/media/admin/AlmaLinux-9-3-x86_64-dvd", "fstype": "iso9660",
+       "type": "rom"}
+
+
+def test_dvd_mounted_on_almalinux(tmp_path: Path) -> None:
+    result = run("dvd_mounted", dvd_ctx(tmp_path, ALMA_MOUNT, SR0))
+    assert result.status is Status.PASS
+    assert "/run/media/admin/AlmaLinux-9-3-x86_64-dvd" in text(result)
+
+
+def test_dvd_contains_a_package_file(tmp_path: Path) -> None:
+    packages = tmp_path / "run/media/admin/AlmaLinux-9-3-x86_64-dvd/AppStream/Packages"
+    packages.mkdir(parents=True)
+    (packages / "s-nail-14.9.22-6.el9.x86_64.rpm").write_bytes(b"rpm")
+    ctx = dvd_ctx(tmp_path, ALMA_MOUNT, SR0)
+    assert run("dvd_mounted", ctx, contains="AppStream/Packages/s-nail-*.rpm").status \
+        is Status.PASS
+    missing = run("dvd_mounted", ctx, contains="AppStream/Packages/thunderbird-*.rpm")
+    assert code(missing) == "dvd.file-missing"
+
+
+def test_dvd_in_the_sandbox_is_an_ext4_image_on_sr0(tmp_path: Path) -> None:
+    sandbox = {"name": "sr0", "label": "MAILLAB-DVD", "mountpoint": "/media/cdrom",
+               "fstype": "ext4", "type": "rom"}
+    result = run("dvd_mounted", dvd_ctx(tmp_path, "/dev/sr0 /media/cdrom ext4 ro,relatime 0 0\n",
+                                        sandbox))
+    assert result.status is Status.PASS
+    assert "/media/cdrom" in text(result)
+
+
+def test_dvd_inserted_but_not_mounted(tmp_path: Path) -> None:
+    unmounted = {**SR0, "mountpoint": None}
+    result = run("dvd_mounted", dvd_ctx(tmp_path, "", unmounted))
+    assert code(result) == "dvd.not-mounted"
+    assert "mount -o ro /dev/sr0" in text(result)
+
+
+def test_dvd_no_disc(tmp_path: Path) -> None:
+    empty = {"name": "sr0", "label": None, "mountpoint": None, "fstype": None, "type": "rom"}
+    assert code(run("dvd_mounted", dvd_ctx(tmp_path, "", empty))) == "dvd.no-disc"
+    assert code(run("dvd_mounted", dvd_ctx(tmp_path, ""))) == "dvd.no-disc"
+
+
+# ----------------------------------------------------------------------------- package origin
+
+DPKG = ("dpkg-query", "-W", "-f=${Status} ${Version}", "s-nail")
+INSTALLED = (0, "install ok installed 14.9.24-2", "")
+FROM_FILE = """Start-Date: 2026-11-28  18:20:01
+Commandline: apt-get install -y --reinstall /media/cdrom/pool/main/s/s-nail/s-nail_14.9.24-2_amd64.deb
+Requested-By: admin (1000)
+Reinstall: s-nail:amd64 (14.9.24-2)
+End-Date: 2026-11-28  18:20:03
+"""  # noqa: E501 (apt writes one long line)
+FROM_REPO = """Start-Date: 2026-11-28  17:02:11
+Commandline: apt-get install postfix sasl2-bin libsasl2-modules s-nail
+Requested-By: admin (1000)
+Install: postfix:amd64 (3.7.11-0+deb12u1), s-nail:amd64 (14.9.24-2), sasl2-bin:amd64 (2.1.28+dfsg-10), libsasl2-modules:amd64 (2.1.28+dfsg-10, automatic)
+End-Date: 2026-11-28  17:02:30
+"""  # noqa: E501 (apt writes one long line)
+
+
+def apt_ctx(tmp_path: Path, history: str, dpkg_log: str = "",
+            status: tuple[int, str, str] = INSTALLED) -> Context:
+    apt = tmp_path / "var/log/apt"
+    apt.mkdir(parents=True, exist_ok=True)
+    (apt / "history.log").write_text(history)
+    if dpkg_log:
+        (tmp_path / "var/log/dpkg.log").write_text(dpkg_log)
+    return make_ctx(tmp_path, {DPKG: status})
+
+
+def test_package_from_a_deb_file(tmp_path: Path) -> None:
+    result = run("package_from_file", apt_ctx(tmp_path, FROM_REPO + "\n" + FROM_FILE),
+                 name="s-nail")
+    assert result.status is Status.PASS, text(result)
+    assert "s-nail_14.9.24-2_amd64.deb" in text(result)
+
+
+def test_package_from_the_repository(tmp_path: Path) -> None:
+    result = run("package_from_file", apt_ctx(tmp_path, FROM_REPO), name="s-nail")
+    assert code(result) == "package.from-repository"
+    assert "apt-get install postfix" in text(result)
+
+
+def test_package_with_dpkg_i_after_apt(tmp_path: Path) -> None:
+    dpkg_log = ("2026-11-28 17:02:25 install s-nail:amd64 <none> 14.9.24-2\n"
+                "2026-11-28 18:30:00 upgrade s-nail:amd64 14.9.24-2 14.9.24-2\n")
+    result = run("package_from_file", apt_ctx(tmp_path, FROM_REPO, dpkg_log), name="s-nail")
+    assert result.status is Status.PASS
+    assert "dpkg" in text(result)
+    during_apt = "2026-11-28 17:02:25 install s-nail:amd64 <none> 14.9.24-2\n"
+    assert code(run("package_from_file", apt_ctx(tmp_path, FROM_REPO, during_apt),
+                    name="s-nail")) == "package.from-repository"
+
+
+def test_package_history_in_a_rotated_log(tmp_path: Path) -> None:
+    ctx = apt_ctx(tmp_path, "")
+    with gzip.open(tmp_path / "var/log/apt/history.log.1.gz", "wt") as handle:
+        handle.write(FROM_FILE)
+    assert run("package_from_file", ctx, name="s-nail").status is Status.PASS
+
+
+def test_package_not_installed(tmp_path: Path) -> None:
+    ctx = apt_ctx(tmp_path, "", status=(1, "", "dpkg-query: no packages found matching s-nail"))
+    assert code(run("package_from_file", ctx, name="s-nail")) == "package.not-installed"
+
+
+DNF = ("dnf", "-q", "--disablerepo=*", "info", "--installed", "s-nail")
+DNF_INFO = """Installed Packages
+Name         : s-nail
+Version      : 14.9.22
+Release      : 6.el9
+Architecture : x86_64
+Size         : 1.1 M
+Source       : s-nail-14.9.22-6.el9.src.rpm
+Repository   : @System
+From repo    : {repo}
+Summary      : Environment for sending and receiving mail, providing functionality of POSIX mailx
+URL          : https://www.sdaoden.eu/code.html
+License      : ISC and BSD with advertising and BSD
+Description  : Mail is a mail processing system with a command syntax reminiscent of ed
+             : with lines replaced by messages.
+"""
+
+
+def test_rpm_from_commandline() -> None:
+    ctx = make_ctx(table={DNF: (0, DNF_INFO.format(repo="@commandline"), "")},
+                   platform="almalinux9")
+    result = run("package_from_file", ctx, name="s-nail")
+    assert result.status is Status.PASS
+    assert "@commandline" in text(result)
+
+
+def test_rpm_from_appstream() -> None:
+    ctx = make_ctx(table={DNF: (0, DNF_INFO.format(repo="appstream"), "")},
+                   platform="almalinux9")
+    result = run("package_from_file", ctx, name="s-nail")
+    assert code(result) == "package.from-repository"
+    assert "appstream" in text(result) and "dnf reinstall" in text(result)
+
+
+def test_rpm_not_installed() -> None:
+    ctx = make_ctx(table={DNF: (1, "", "Error: No matching Packages to list\n")},
+                   platform="almalinux9")
+    assert code(run("package_from_file", ctx, name="s-nail")) == "package.not-installed"
+
+
+@pytest.mark.parametrize("platform", ["almalinux9", "debian12"])
+def test_package_from_file_without_the_tool(platform: str) -> None:
+    ctx = make_ctx(platform=platform, missing=("dnf", "dpkg-query"))
+    assert run("package_from_file", ctx, name="s-nail").status is Status.ERROR
