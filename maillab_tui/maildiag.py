@@ -172,13 +172,16 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "saslauthd.unreachable": Entry(
         "Postfix が saslauthd に問い合わせられません（454 4.7.0 Temporary authentication "
-        "failure / cannot connect to saslauthd server）。saslauthd が起動していないか、Debian "
-        "では chroot された smtpd（master.cf の smtp 行の chroot 列が y）から saslauthd の"
-        "ソケットが見えません。",
+        "failure / cannot connect to saslauthd server）。saslauthd が起動していない（Debian では "
+        "/etc/default/saslauthd に START=yes がないと、systemctl が active と言っても動いて"
+        "いません）か、Debian では chroot された smtpd（master.cf の smtp 行の chroot 列が y）"
+        "から saslauthd のソケットが見えません。",
         "Postfix cannot ask saslauthd (454 4.7.0 Temporary authentication failure / cannot "
-        "connect to saslauthd server): saslauthd is not running, or on Debian the chrooted smtpd "
-        "(chroot column y on the smtp line of master.cf) cannot see saslauthd's socket.",
-        "sudo systemctl enable --now saslauthd; Debian: /etc/default/saslauthd に "
+        "connect to saslauthd server): saslauthd is not running (on Debian, without START=yes "
+        "in /etc/default/saslauthd it does not run even when systemctl says active), or on "
+        "Debian the chrooted smtpd (chroot column y on the smtp line of master.cf) cannot see "
+        "saslauthd's socket.",
+        "sudo systemctl enable --now saslauthd; Debian: /etc/default/saslauthd に START=yes と "
         "OPTIONS=\"-c -m /var/spool/postfix/var/run/saslauthd\"、sudo adduser postfix sasl、"
         "sudo systemctl restart saslauthd postfix（または master.cf の smtp 行の chroot を n に）",
     ),
@@ -187,7 +190,8 @@ CATALOGUE: dict[str, Entry] = {
         "頼むので、起動と自動起動の設定が必要です。",
         "saslauthd is not running ({state}): SMTP AUTH asks saslauthd to check passwords, so "
         "start it and enable it at boot.",
-        "sudo systemctl enable --now saslauthd",
+        "sudo systemctl enable --now saslauthd（Debian: /etc/default/saslauthd に START=yes を"
+        "書いてから sudo systemctl restart saslauthd）",
     ),
     "saslauthd.auth-failed": Entry(
         "saslauthd がユーザー {user} を認証できません。パスワードの誤り、ユーザーがいない、"

@@ -305,6 +305,7 @@ def test_saslauthd_outside_postfix_chroot_on_debian() -> None:
     result = run("saslauthd_ok", make_ctx(table=table))
     assert code(result) == "saslauthd.unreachable"
     assert "chroot" in text(result) and "OPTIONS=" in text(result)
+    assert "START=yes" in text(result)
 
 
 def test_saslauthd_inside_postfix_chroot_on_debian() -> None:
