@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from maillab_tui.text import default_language
 
@@ -13,6 +14,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from maillab_tui.chapter import ChapterError, load_chapter
     from maillab_tui.cli import EXIT_USAGE, resolve_target
 
+    started = time.monotonic()
     language = args.lang or default_language()
     try:
         chapter = load_chapter(args.chapter, language)
@@ -22,13 +24,21 @@ def run_tui(args: argparse.Namespace) -> int:
         print("the chapter has errors: fix them (maillab-tui lint shows them all)", file=sys.stderr)
         return EXIT_USAGE
     host, platform, why = resolve_target(args, {k: dict(v.vars) for k, v in chapter.hosts.items()})
-    if not sys.stdout.isatty():
+    if args.host and host is None:
+        # A role given on the command line that the chapter does not have is a usage error;
+        # an undetectable machine is not: the app asks (and remembers the answer).
+        print(f"maillab-tui: {why}", file=sys.stderr)
+        return EXIT_USAGE
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
         print("maillab-tui: the lab needs a terminal (use --check-only to grade without one)",
               file=sys.stderr)
         return EXIT_USAGE
+    from maillab_tui.check import load_library
     from maillab_tui.ui.app import LabApp
 
+    library = load_library(getattr(args, "checks_dir", []) or [])
     app = LabApp(chapter, host=host, platform=platform, language=language, free=args.free,
-                 why=why)
+                 why=why, library=library)
+    app.started_at = started
     app.run()
     return app.return_code or 0
