@@ -112,6 +112,7 @@ def parse_attrs(text: str) -> tuple[dict[str, str | bool], str | None]:
     except ValueError as exc:
         return {}, f"attributes do not parse ({exc}): {{{text}}}"
     attrs: dict[str, str | bool] = {}
+    words = [re.sub(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}", r"{{ \1 }}", w) for w in words]
     for word in words:
         if word.startswith("#"):
             attrs["id"] = word[1:]
