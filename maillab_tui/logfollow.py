@@ -310,6 +310,12 @@ class FileFollower:
             lines += self._check_replaced()
         return lines
 
+    def prime(self) -> list[str]:
+        """The history, read now in the caller's thread (before `start`), so that it comes first."""
+        if self._thread is not None:
+            return []
+        return self.poll()
+
     # ------------------------------------------------------------------ thread
 
     def run(self) -> None:
@@ -396,6 +402,10 @@ class JournalFollower:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.state: FollowState | None = None
+
+    def prime(self) -> list[str]:
+        """Nothing: the journal's history arrives from the child like any other line."""
+        return []
 
     @property
     def pid(self) -> int | None:

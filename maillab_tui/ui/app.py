@@ -231,6 +231,7 @@ class LabApp(App[int]):
         why: str = "",
         *,
         library: Library | None = None,
+        checks_dirs: Sequence[str] = (),
         runner_factory: RunnerFactory | None = None,
         chapter_loader: ChapterLoader | None = None,
         progress_dir: str | Path | None = None,
@@ -248,7 +249,11 @@ class LabApp(App[int]):
         self.language = language
         self.free = free
         self.why = why
-        self.library = library if library is not None else load_library()
+        # The check library and the runner are made on first use (or in the background once
+        # the first step is on screen): loading every check module costs start-up time.
+        self._library = library
+        self.checks_dirs = list(checks_dirs)
+        self._library_lock = threading.Lock()
         self.runner_factory = runner_factory or default_runner
         self.chapter_loader = chapter_loader or sibling_loader(chapter)
         self.clock = clock or (lambda: dt.datetime.now().astimezone())
@@ -355,7 +360,7 @@ class LabApp(App[int]):
         self._update_texts()
         if self.follow_log:
             self._start_log()
-        self.call_after_refresh(self._begin)
+        self._begin()
 
     def _begin(self) -> None:
         """Ask for the host role when it is not known and not remembered."""
@@ -414,7 +419,6 @@ class LabApp(App[int]):
         progress.platform = self.platform
         progress.language = self.language
         self.steps = self.chapter.steps_for(self.host)
-        self.runner = self.runner_factory(self.chapter, self.host, self.platform)
         ids = [s.id for s in self.steps]
         start = ids.index(progress.current_step) if progress.current_step in ids else 0
         self.ready = True
@@ -423,6 +427,7 @@ class LabApp(App[int]):
         if resumed and start > 0:
             self.notify(tr("resumed", self.language, title=self.steps[start].title))
         self._recheck_finished()
+        self._preload()
         self.first_screen_at = time.monotonic()
 
     # ================================================================== text in the language
@@ -498,6 +503,26 @@ class LabApp(App[int]):
         self._try_goto(event.option_index)
 
     # ================================================================== moving between steps
+
+    @property
+    def library(self) -> Library:
+        """The check library (loaded on first use, from any thread)."""
+        with self._library_lock:
+            if self._library is None:
+                self._library = load_library(self.checks_dirs)
+            return self._library
+
+    def _ensure_runner(self) -> BlockRunner:
+        """The runner for this host (made on first use)."""
+        if self.runner is None:
+            assert self.host is not None and self.platform is not None
+            self.runner = self.runner_factory(self.chapter, self.host, self.platform)
+        return self.runner
+
+    @work(thread=True, group="preload", exit_on_error=False)
+    def _preload(self) -> None:
+        """Worker thread: load the check library while the learner reads the first step."""
+        _ = self.library
 
     @property
     def step(self) -> Step:
@@ -945,7 +970,7 @@ class LabApp(App[int]):
     def _begin_sequence(self, blocks: Sequence[tuple[int, CommandBlock]], interactive: bool,
                         purpose: str) -> None:
         """Run blocks one after the other (a card, or a step's solution) in one worker."""
-        assert self.runner is not None
+        self._ensure_runner()
         self.run_counter += 1
         active = ActiveRun(self.run_counter, self.step.id, blocks[0][0], interactive,
                            purpose=purpose)
@@ -1373,7 +1398,11 @@ class LabApp(App[int]):
             follower = follow_mail_log(self.platform, on_lines, on_status,
                                        history=self.log_history)
         self.follower = follower
-        self.query_one(LogPane).set_source(follower.source)
+        pane = self.query_one(LogPane)
+        pane.set_source(follower.source)
+        # The history of a log file is read here, so that it comes before the mark of the
+        # first step; new lines then arrive from the follower's thread.
+        pane.view.write_lines(follower.prime())
         follower.start()
 
     @on(LogLinesReady)

@@ -33,12 +33,10 @@ def run_tui(args: argparse.Namespace) -> int:
         print("maillab-tui: the lab needs a terminal (use --check-only to grade without one)",
               file=sys.stderr)
         return EXIT_USAGE
-    from maillab_tui.check import load_library
     from maillab_tui.ui.app import LabApp
 
-    library = load_library(getattr(args, "checks_dir", []) or [])
     app = LabApp(chapter, host=host, platform=platform, language=language, free=args.free,
-                 why=why, library=library)
+                 why=why, checks_dirs=getattr(args, "checks_dir", []) or [])
     app.started_at = started
     app.run()
     return app.return_code or 0

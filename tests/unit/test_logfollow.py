@@ -276,3 +276,19 @@ def test_follow_mail_log_picks_the_file_or_the_journal(tmp_path: Path,
     assert waiting.path == tmp_path / "var/log/mail.log"
     explicit = follow_mail_log(None, lambda lines: None, path=tmp_path / "x.log")
     assert isinstance(explicit, FileFollower) and explicit.path == tmp_path / "x.log"
+
+
+def test_prime_reads_the_history_in_the_callers_thread(tmp_path: Path) -> None:
+    path = tmp_path / "maillog"
+    path.write_text("a\nb\n")
+    c = Collector()
+    f = follower(path, c)
+    assert f.prime() == ["a", "b"]
+    f.start()
+    try:
+        assert f.prime() == []                        # once the thread runs, it owns the file
+        append(path, "c\n")
+        assert wait_until(lambda: c.lines == ["c"], 5)
+    finally:
+        f.stop()
+    assert JournalFollower(c.on_lines, argv=["true"]).prime() == []
