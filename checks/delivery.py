@@ -150,6 +150,21 @@ def mail_log_delivery(ctx: Context, to: str, relay: str | None = None,
                       [f"{log.source}:", *masked],
                       diagnose("mail.wrong-route", to=to, actual=last.relay, expected=relay,
                                domain=to.rpartition("@")[2]))
+    if not mine:
+        # The right local part at another domain (a reply to user1@mail.example1.jp rather
+        # than user1@example1.jp) explains why nothing went to the address asked for.
+        local = to.rpartition("@")[0].lower()
+        near = [d for d in (parse_delivery(line) for line in log.lines)
+                if d is not None and d.status != "sent"
+                and d.to.lower().rpartition("@")[0] == local and d.to.lower() != to.lower()]
+        if near:
+            last = near[-1]
+            return failed(
+                t(f"{to} ではなく {last.to} 宛てに送られ、status={last.status} です",
+                  f"mail went to {last.to} instead of {to}, and is {last.status}"),
+                [f"{log.source}:", mask(last.line, ctx.secrets)],
+                delivery_diagnosis(ctx, last),
+            )
     if mine:
         last = mine[-1]
         return failed(

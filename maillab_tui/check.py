@@ -189,8 +189,14 @@ def check(
 
     def register(func: CheckFunction) -> CheckFunction:
         _PENDING.append(
-            CheckDef(name, description, MappingProxyType(dict(params or {})), func,
-                     getattr(func, "__module__", ""), needs_root)
+            CheckDef(
+                name,
+                description,
+                MappingProxyType(dict(params or {})),
+                func,
+                getattr(func, "__module__", ""),
+                needs_root,
+            )
         )
         return func
 
@@ -214,8 +220,14 @@ class Context:
     runner: Runner = system.run
     files_root: str = "/"
 
-    def run(self, argv: Sequence[str], *, timeout: float = 10.0, input: str | None = None,
-            env: Mapping[str, str] | None = None) -> Proc:
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float = 10.0,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Proc:
         """Run a command read-only, bounded by `timeout`."""
         return self.runner(list(argv), timeout=timeout, input=input, env=env)
 
@@ -238,8 +250,13 @@ class Context:
         "root": Param(bool, default=False, doc="the command needs root (error, not fail, without)"),
     },
 )
-def shell_check(ctx: Context, command: str, expect_output: str | None = None,
-                quiet: bool = False, root: bool = False) -> Result:
+def shell_check(
+    ctx: Context,
+    command: str,
+    expect_output: str | None = None,
+    quiet: bool = False,
+    root: bool = False,
+) -> Result:
     """The built-in shell check."""
     import re
 
@@ -253,13 +270,19 @@ def shell_check(ctx: Context, command: str, expect_output: str | None = None,
     if proc.timed_out:
         return error(t("コマンドが時間内に終わりませんでした", "the command timed out"), lines)
     if proc.returncode != 0:
-        return failed(output or t(f"終了コード {proc.returncode}", f"exit status {proc.returncode}"),
-                      lines)
+        return failed(
+            output or t(f"終了コード {proc.returncode}", f"exit status {proc.returncode}"), lines
+        )
     if quiet and output:
         return failed(output, lines)
     if expect_output and not re.search(expect_output, output, re.MULTILINE):
-        return failed(t(f"出力が /{expect_output}/ に一致しません", f"output does not match /{expect_output}/"),
-                      lines)
+        return failed(
+            t(
+                f"出力が /{expect_output}/ に一致しません",
+                f"output does not match /{expect_output}/",
+            ),
+            lines,
+        )
     return passed(output or t("終了コード 0", "exit status 0"), lines)
 
 
@@ -329,8 +352,12 @@ def load_library(extra: Sequence[str | Path] = ()) -> Library:
                 continue
             for definition in _PENDING:
                 checks[definition.name] = CheckDef(
-                    definition.name, definition.description, definition.params, definition.func,
-                    str(path), definition.needs_root,
+                    definition.name,
+                    definition.description,
+                    definition.params,
+                    definition.func,
+                    str(path),
+                    definition.needs_root,
                 )
             _PENDING.clear()
     library = Library(checks, problems)

@@ -37,25 +37,63 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"maillab-tui {__version__}")
-    parser.add_argument("--check-only", action="store_true",
-                        help="grade this machine against the chapter's checks, without the UI")
-    parser.add_argument("--chapter", metavar="ID|PATH", default=os.environ.get("MAILLAB_CHAPTER"),
-                        help="chapter id or markdown file/directory (default: mail-server)")
-    parser.add_argument("--host", metavar="ROLE", default=os.environ.get("MAILLAB_HOST"),
-                        help="this machine's role, e.g. host1 or host2 (default: detected)")
-    parser.add_argument("--platform", choices=("almalinux9", "debian12"),
-                        help="default: detected from /etc/os-release")
-    parser.add_argument("--lang", choices=("ja", "en"), default=None,
-                        help="language of the chapter and messages (default: from the locale)")
-    parser.add_argument("--format", choices=("text", "json", "junit"), default="text",
-                        help="--check-only output format (default: text)")
+    parser.add_argument(
+        "--check-only",
+        action="store_true",
+        help="grade this machine against the chapter's checks, without the UI",
+    )
+    parser.add_argument(
+        "--chapter",
+        metavar="ID|PATH",
+        default=os.environ.get("MAILLAB_CHAPTER"),
+        help="chapter id or markdown file/directory (default: mail-server)",
+    )
+    parser.add_argument(
+        "--host",
+        metavar="ROLE",
+        default=os.environ.get("MAILLAB_HOST"),
+        help="this machine's role, e.g. host1 or host2 (default: detected)",
+    )
+    parser.add_argument(
+        "--platform",
+        choices=("almalinux9", "debian12"),
+        help="default: detected from /etc/os-release",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("ja", "en"),
+        default=None,
+        help="language of the chapter and messages (default: from the locale)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="--check-only output format (default: text)",
+    )
     parser.add_argument("--output", "-o", metavar="FILE", help="write --check-only results to FILE")
     parser.add_argument("--step", metavar="ID", help="--check-only: grade only this step")
-    parser.add_argument("--until", metavar="ID", help="--check-only: grade the steps up to this one")
-    parser.add_argument("--checks-dir", metavar="DIR", action="append", default=[],
-                        help="an extra directory of check modules (repeatable; also MAILLAB_CHECKS_PATH)")
-    parser.add_argument("--free", action="store_true",
-                        help="instructor mode: move to any step without passing the checks")
+    parser.add_argument(
+        "--until", metavar="ID", help="--check-only: grade the steps up to this one"
+    )
+    parser.add_argument(
+        "--since",
+        metavar="TIME",
+        help="--check-only: log checks look at lines from TIME on (epoch seconds, "
+        "an ISO time, or a duration ago like 10m)",
+    )
+    parser.add_argument(
+        "--checks-dir",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="an extra directory of check modules (repeatable; also MAILLAB_CHECKS_PATH)",
+    )
+    parser.add_argument(
+        "--free",
+        action="store_true",
+        help="instructor mode: move to any step without passing the checks",
+    )
     return parser
 
 
@@ -76,8 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if args.check_only:
         return check_only(args)
-    for name in ("format", "output", "step", "until"):
-        if name == "format" and args.format != "text" or name != "format" and getattr(args, name):
+    for name in ("format", "output", "step", "until", "since"):
+        if (name == "format" and args.format != "text") or (
+            name != "format" and getattr(args, name)
+        ):
             parser.error(f"--{name} goes with --check-only")
     from maillab_tui.ui.launch import run_tui
 
@@ -88,10 +128,15 @@ def lint_main(argv: Sequence[str]) -> int:
     """`maillab-tui lint [PATH ...]`: print problems, exit 1 when any is an error."""
     from maillab_tui.lint import lint
 
-    parser = argparse.ArgumentParser(prog="maillab-tui lint",
-                                     description="Check chapters for mistakes.")
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="chapter files or directories (default: the bundled chapters)")
+    parser = argparse.ArgumentParser(
+        prog="maillab-tui lint", description="Check chapters for mistakes."
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="chapter files or directories (default: the bundled chapters)",
+    )
     parser.add_argument("--checks-dir", metavar="DIR", action="append", default=[])
     parser.add_argument("--quiet", "-q", action="store_true", help="only errors, no warnings")
     args = parser.parse_args(list(argv))
@@ -107,8 +152,9 @@ def lint_main(argv: Sequence[str]) -> int:
     return EXIT_FAILED if errors else EXIT_OK
 
 
-def resolve_target(args: argparse.Namespace, chapter_hosts: dict[str, dict[str, str]]
-                   ) -> tuple[str | None, str | None, str]:
+def resolve_target(
+    args: argparse.Namespace, chapter_hosts: dict[str, dict[str, str]]
+) -> tuple[str | None, str | None, str]:
     """The host role and platform to use, and an explanation when one cannot be decided."""
     from maillab_tui import platform as plat
 
@@ -116,16 +162,51 @@ def resolve_target(args: argparse.Namespace, chapter_hosts: dict[str, dict[str, 
     host = args.host or plat.detect_host(chapter_hosts)
     if host is None:
         roles = ", ".join(chapter_hosts)
-        return None, platform, (
-            f"cannot tell which lab machine this is (its host name and addresses match none of: "
-            f"{roles}); choose one with --host ROLE, e.g. --host {next(iter(chapter_hosts), 'host1')}"
+        example = next(iter(chapter_hosts), "host1")
+        return (
+            None,
+            platform,
+            (
+                "cannot tell which lab machine this is (its host name and addresses match none "
+                f"of: {roles}); choose one with --host ROLE, e.g. --host {example}"
+            ),
         )
     if host not in chapter_hosts:
-        return None, platform, f"unknown host role '{host}' (the chapter has: {', '.join(chapter_hosts)})"
+        return (
+            None,
+            platform,
+            f"unknown host role '{host}' (the chapter has: {', '.join(chapter_hosts)})",
+        )
     if platform is None:
-        return host, None, ("cannot tell the platform from /etc/os-release; "
-                            "choose one with --platform almalinux9|debian12")
+        return (
+            host,
+            None,
+            (
+                "cannot tell the platform from /etc/os-release; "
+                "choose one with --platform almalinux9|debian12"
+            ),
+        )
     return host, platform, ""
+
+
+def parse_since(text: str) -> float | None:
+    """Epoch seconds from epoch seconds, an ISO time, or a duration ago (`10m`)."""
+    import datetime as dt
+    import time
+
+    from maillab_tui.probes import parse_duration
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    ago = parse_duration(text)
+    if ago is not None:
+        return time.time() - ago
+    try:
+        return dt.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
 
 
 def check_only(args: argparse.Namespace) -> int:
@@ -162,7 +243,17 @@ def check_only(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"maillab-tui: no step with id {exc} in {chapter.path}", file=sys.stderr)
         return EXIT_USAGE
-    ctx = make_context(chapter, host, platform, language)
+    since = None
+    if args.since:
+        since = parse_since(args.since)
+        if since is None:
+            print(
+                f"maillab-tui: --since {args.since}: not a time (epoch seconds, ISO time, "
+                "or a duration like 10m)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    ctx = make_context(chapter, host, platform, language, since=since)
     report = grade(chapter, library, ctx, steps)
     if args.format == "json":
         text = to_json(report)

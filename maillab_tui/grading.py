@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 import time
@@ -12,7 +13,13 @@ from typing import Any
 
 from maillab_tui import __version__
 from maillab_tui.chapter.model import Chapter, CheckSpec, Step
-from maillab_tui.chapter.variables import UndefinedVariable, expand_shell, expand_text, host_values, mask
+from maillab_tui.chapter.variables import (
+    UndefinedVariable,
+    expand_shell,
+    expand_text,
+    host_values,
+    mask,
+)
 from maillab_tui.check import Context, Library, Result, Status, error, time_factor, wait_for
 from maillab_tui.text import render
 
@@ -101,7 +108,11 @@ class Report:
         return {
             "tool": "maillab-tui",
             "version": self.version,
-            "chapter": {"id": self.chapter_id, "sha256": self.chapter_hash, "path": self.chapter_path},
+            "chapter": {
+                "id": self.chapter_id,
+                "sha256": self.chapter_hash,
+                "path": self.chapter_path,
+            },
             "host": self.host,
             "platform": self.platform,
             "hostname": self.hostname,
@@ -115,8 +126,9 @@ class Report:
         }
 
 
-def select_steps(chapter: Chapter, host: str, step: str | None = None,
-                 until: str | None = None) -> list[Step]:
+def select_steps(
+    chapter: Chapter, host: str, step: str | None = None, until: str | None = None
+) -> list[Step]:
     """The steps to grade on `host`: all of them, one (`step`), or up to one (`until`)."""
     steps = list(chapter.steps_for(host))
     ids = [s.id for s in chapter.steps]
@@ -173,8 +185,9 @@ def grade_one(
     return outcome_of(step, spec, result, ctx, time.monotonic() - started, attempts)
 
 
-def outcome_of(step: Step, spec: CheckSpec, result: Result, ctx: Context, duration: float,
-               attempts: int) -> Outcome:
+def outcome_of(
+    step: Step, spec: CheckSpec, result: Result, ctx: Context, duration: float, attempts: int
+) -> Outcome:
     """A probe's result as an `Outcome`: masked, rendered in the context's language, with hints."""
     language = ctx.language
     secrets = ctx.secrets
@@ -192,10 +205,8 @@ def outcome_of(step: Step, spec: CheckSpec, result: Result, ctx: Context, durati
         hints += [h.text for h in step.hints]
         if diagnosis is not None and diagnosis.suggestion:
             hints.insert(0, diagnosis.suggestion)
-    try:
+    with contextlib.suppress(UndefinedVariable):  # a hint naming no known value stays as written
         hints = [expand_text(h, ctx.values) for h in hints]
-    except UndefinedVariable:
-        pass
     return Outcome(
         step_id=step.id,
         step_title=step.title,
@@ -214,8 +225,9 @@ def outcome_of(step: Step, spec: CheckSpec, result: Result, ctx: Context, durati
     )
 
 
-def make_context(chapter: Chapter, host: str, platform: str, language: str = "ja",
-                 **overrides: Any) -> Context:
+def make_context(
+    chapter: Chapter, host: str, platform: str, language: str = "ja", **overrides: Any
+) -> Context:
     """The probe context for `host` on `platform`, with the chapter's values and secrets."""
     return Context(
         host=host,
@@ -236,7 +248,7 @@ def grade(
     max_workers: int = MAX_WORKERS,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> Report:
-    """Run the checks of `steps` (default: all for the host) concurrently; a report in chapter order."""
+    """Run the checks of `steps` (default: the host's) concurrently; report in chapter order."""
     started = time.monotonic()
     report = Report(
         chapter_id=chapter.id,
@@ -254,8 +266,9 @@ def grade(
     ]
     factor = time_factor()
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
-        futures = [pool.submit(grade_one, step, spec, library, ctx, factor=factor)
-                   for step, spec in jobs]
+        futures = [
+            pool.submit(grade_one, step, spec, library, ctx, factor=factor) for step, spec in jobs
+        ]
         for future in futures:
             outcome = future.result()
             report.outcomes.append(outcome)

@@ -31,8 +31,9 @@ def check_references(chapter: Chapter, library: Library) -> list[Problem]:
             if definition is None:
                 near = _near(spec.name, library.checks)
                 extra = f" (did you mean '{near}'?)" if near else ""
-                problems.append(Problem(str(chapter.path), spec.line,
-                                        f"unknown check '{spec.name}'{extra}"))
+                problems.append(
+                    Problem(str(chapter.path), spec.line, f"unknown check '{spec.name}'{extra}")
+                )
                 continue
             for message in definition.problems_with(spec.params):
                 problems.append(Problem(str(chapter.path), spec.line, message))
@@ -50,22 +51,32 @@ def compare_translation(translation: Chapter, source: Chapter) -> list[Problem]:
     theirs = [s.id for s in source.steps]
     for step in translation.steps:
         if step.id not in theirs:
-            problems.append(Problem(path, step.line, f"step '{step.id}' is not in {source.path.name}"))
+            problems.append(
+                Problem(path, step.line, f"step '{step.id}' is not in {source.path.name}")
+            )
     for step_id in theirs:
         if step_id not in ours:
-            problems.append(Problem(path, 1, f"step '{step_id}' of {source.path.name} is missing here"))
+            problems.append(
+                Problem(path, 1, f"step '{step_id}' of {source.path.name} is missing here")
+            )
     common = [s for s in ours if s in theirs]
     if common != [s for s in theirs if s in ours]:
-        problems.append(Problem(path, 1, f"steps are in a different order than in {source.path.name}"))
+        problems.append(
+            Problem(path, 1, f"steps are in a different order than in {source.path.name}")
+        )
     for step in translation.steps:
         if step.id not in theirs:
             continue
         other = source.step(step.id)
         if [c.signature() for c in step.checks] != [c.signature() for c in other.checks]:
-            problems.append(Problem(
-                path, step.line,
-                f"step '{step.id}' has other checks than in {source.path.name} (line {other.line})",
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    step.line,
+                    f"step '{step.id}' has other checks than in {source.path.name}"
+                    f" (line {other.line})",
+                )
+            )
     return problems
 
 
@@ -76,6 +87,13 @@ def lint_file(path: Path, library: Library) -> list[Problem]:
     except ChapterError as exc:
         return list(exc.problems)
     problems = list(chapter.problems) + check_references(chapter, library)
+    if not _translates(path) and (path.parent / "mistakes.yaml").is_file():
+        from maillab_tui.selftest import load_mistakes
+
+        try:
+            load_mistakes(chapter)
+        except ChapterError as exc:
+            problems += exc.problems
     source_name = _translates(path)
     if source_name:
         source_path = path.parent / source_name

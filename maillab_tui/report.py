@@ -61,9 +61,11 @@ def render_table(report: Report, console: Console, language: str = "ja") -> None
         table.add_row(o.step_id, o.check_id, Text(word, style=style), detail)
     console.print(table)
     counts = report.counts()
-    summary = (f"{label('score')}: {report.score:.1f}%  "
-               f"pass {counts['pass']} / fail {counts['fail']} / error {counts['error']} / "
-               f"skip {counts['skip']}  ({report.duration:.2f}s)")
+    summary = (
+        f"{label('score')}: {report.score:.1f}%  "
+        f"pass {counts['pass']} / fail {counts['fail']} / error {counts['error']} / "
+        f"skip {counts['skip']}  ({report.duration:.2f}s)"
+    )
     console.print(summary)
     verdict = label("verdict_pass") if report.passed else label("verdict_fail")
     console.print(Text(verdict, style="bold green" if report.passed else "bold red"))
@@ -76,18 +78,34 @@ def to_json(report: Report) -> str:
 
 def to_junit(report: Report) -> str:
     """The report as JUnit XML: a test suite per step, a test case per check."""
-    suites = ET.Element("testsuites", name=f"maillab-tui {report.chapter_id}",
-                        tests=str(len(report.outcomes)), time=f"{report.duration:.3f}")
+    suites = ET.Element(
+        "testsuites",
+        name=f"maillab-tui {report.chapter_id}",
+        tests=str(len(report.outcomes)),
+        time=f"{report.duration:.3f}",
+    )
     by_step: dict[str, ET.Element] = {}
     for o in report.outcomes:
         suite = by_step.get(o.step_id)
         if suite is None:
-            suite = ET.SubElement(suites, "testsuite", name=f"{report.host}.{o.step_id}",
-                                  tests="0", failures="0", errors="0", skipped="0")
+            suite = ET.SubElement(
+                suites,
+                "testsuite",
+                name=f"{report.host}.{o.step_id}",
+                tests="0",
+                failures="0",
+                errors="0",
+                skipped="0",
+            )
             by_step[o.step_id] = suite
         suite.set("tests", str(int(suite.get("tests", "0")) + 1))
-        case = ET.SubElement(suite, "testcase", classname=f"{report.host}.{o.step_id}",
-                             name=o.check_id, time=f"{o.duration:.3f}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"{report.host}.{o.step_id}",
+            name=o.check_id,
+            time=f"{o.duration:.3f}",
+        )
         text = "\n".join([o.message, o.diagnosis_message, *o.hints, *o.evidence]).strip()
         if o.status == Status.FAIL:
             suite.set("failures", str(int(suite.get("failures", "0")) + 1))
@@ -101,4 +119,6 @@ def to_junit(report: Report) -> str:
             suite.set("skipped", str(int(suite.get("skipped", "0")) + 1))
             ET.SubElement(case, "skipped", message=o.message)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )

@@ -67,7 +67,9 @@ def run(
     except subprocess.TimeoutExpired:
         _end_group(child)
         out, err = child.communicate()
-        return Proc(tuple(argv), -1, out or "", err or "", time.monotonic() - started, timed_out=True)
+        return Proc(
+            tuple(argv), -1, out or "", err or "", time.monotonic() - started, timed_out=True
+        )
 
 
 def _end_group(child: subprocess.Popen[str]) -> None:

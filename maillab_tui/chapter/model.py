@@ -17,7 +17,6 @@ GATE_POLICIES: tuple[str, ...] = ("hard", "soft", "none")
 KNOWN_PLATFORMS: tuple[str, ...] = ("almalinux9", "debian12")
 
 
-
 def _empty() -> Mapping[str, Any]:
     """A read-only empty mapping, the default for mapping fields."""
     return MappingProxyType({})

@@ -44,12 +44,33 @@ RUNNABLE_LANGUAGES = ("sh", "bash", "shell", "console")
 # Keys of a check item that are about the check itself; every other key is a parameter
 # (so a probe may take `host`: which machine to probe, while `hosts` says where it runs).
 CHECK_RESERVED = frozenset(
-    {"check", "shell", "weight", "timeout", "interval", "hosts", "platform",
-     "description", "hints", "id"}
+    {
+        "check",
+        "shell",
+        "weight",
+        "timeout",
+        "interval",
+        "hosts",
+        "platform",
+        "description",
+        "hints",
+        "id",
+    }
 )
 COMMAND_ATTRS = frozenset(
-    {"id", "platform", "host", "kind", "user", "once", "timeout", "file", "secret", "solve",
-     "norun"}
+    {
+        "id",
+        "platform",
+        "host",
+        "kind",
+        "user",
+        "once",
+        "timeout",
+        "file",
+        "secret",
+        "solve",
+        "norun",
+    }
 )
 STEP_ATTRS = frozenset({"id", "hosts", "host", "gate", "skip", "holds"})
 FRONT_MATTER_KEYS = frozenset(
@@ -77,7 +98,7 @@ def bundled_chapters_dir() -> Path:
 
 
 def find_chapter(ref: str | None, language: str = "ja") -> Path:
-    """The chapter file for an id or a path: a file, a directory holding LANG.md, or a bundled id."""
+    """The chapter file for an id or a path: a file, a directory with LANG.md, or a bundled id."""
     ref = ref or "mail-server"
     path = Path(ref)
     if not path.exists() and "/" not in ref and not ref.endswith(".md"):
@@ -206,19 +227,25 @@ class _Parser:
         """Host roles from the front matter, each a flat mapping of string variables."""
         raw = self.meta.get("hosts")
         if not isinstance(raw, dict) or not raw:
-            self.problem(self.key_line("hosts"), "front matter declares no hosts (hosts: host1: ...)")
+            self.problem(
+                self.key_line("hosts"), "front matter declares no hosts (hosts: host1: ...)"
+            )
             return {}
         roles: dict[str, HostRole] = {}
         for name, values in raw.items():
             if not isinstance(values, dict):
-                self.problem(self.key_line("hosts"), f"host '{name}' must be a mapping of variables")
+                self.problem(
+                    self.key_line("hosts"), f"host '{name}' must be a mapping of variables"
+                )
                 continue
             roles[str(name)] = HostRole(
                 str(name), MappingProxyType({str(k): str(v) for k, v in values.items()})
             )
         for role in roles.values():
             if role.peer is not None and role.peer not in roles:
-                self.problem(self.key_line("hosts"), f"host '{role.name}' names unknown peer '{role.peer}'")
+                self.problem(
+                    self.key_line("hosts"), f"host '{role.name}' names unknown peer '{role.peer}'"
+                )
         return roles
 
     def variables(self) -> dict[str, Variable]:
@@ -231,7 +258,9 @@ class _Parser:
         for name, spec in raw.items():
             if isinstance(spec, dict):
                 out[name] = Variable(
-                    name, str(spec.get("value", "")), bool(spec.get("secret", False)),
+                    name,
+                    str(spec.get("value", "")),
+                    bool(spec.get("secret", False)),
                     str(spec.get("description", "")),
                 )
             else:
@@ -325,9 +354,15 @@ class _Parser:
         if not command:
             self.problem(first - 1, "a dialogue starts with the command it runs: '$ command'")
         if not any(t.expect for t in turns):
-            self.problem(first - 1, "a dialogue has no 'expect:' line, so nothing documents what the learner sees")
+            self.problem(
+                first - 1,
+                "a dialogue has no 'expect:' line, so nothing documents what the learner sees",
+            )
         if not turns or not turns[-1].ends:
-            self.problem(first - 1, "dialogue never ends: its last line must be 'expect: EOF' (the program exits)")
+            self.problem(
+                first - 1,
+                "dialogue never ends: its last line must be 'expect: EOF' (the program exits)",
+            )
         return command, tuple(turns)
 
     def check_block(self, token: Token, step: _Builder) -> None:
@@ -343,7 +378,9 @@ class _Parser:
             self.problem(line, f"check block is not valid YAML: {getattr(exc, 'problem', exc)}")
             return
         if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-            self.problem(first - 1, "a check block is a YAML list: '- check: NAME' or '- shell: COMMAND'")
+            self.problem(
+                first - 1, "a check block is a YAML list: '- check: NAME' or '- shell: COMMAND'"
+            )
             return
         for item, item_node in zip(data, node.value, strict=True):
             line = first + item_node.start_mark.line
@@ -448,8 +485,15 @@ class _Parser:
             else:
                 if token.type == "fence" and token.info.strip():
                     lang, attrs, _ = split_info(token.info)
-                    if lang == "dialogue" or "check" in attrs or lang in RUNNABLE_LANGUAGES and attrs:
-                        self.problem((token.map or [0])[0] + 1, "blocks before the first step ('## Title {#id}') belong to no step")
+                    if (
+                        lang == "dialogue"
+                        or "check" in attrs
+                        or (lang in RUNNABLE_LANGUAGES and attrs)
+                    ):
+                        self.problem(
+                            (token.map or [0])[0] + 1,
+                            "blocks before the first step ('## Title {#id}') belong to no step",
+                        )
                 i += 1
         if builders:
             builders[-1].end = len(self.lines)
@@ -458,7 +502,9 @@ class _Parser:
             self.problem(1, "the chapter has no steps: each step is a '## Title {#id}' heading")
         steps = self.finish(builders, hosts, platforms, variables)
         intro_lines = self.lines[:intro_end]
-        front_end = tokens[0].map[1] if tokens and tokens[0].type == "front_matter" and tokens[0].map else 0
+        front_end = (
+            tokens[0].map[1] if tokens and tokens[0].type == "front_matter" and tokens[0].map else 0
+        )
         intro = "\n".join(intro_lines[front_end:]).strip()
         return Chapter(
             id=str(self.meta.get("id", "")),
@@ -472,16 +518,24 @@ class _Parser:
             steps=tuple(steps),
             intro=intro,
             learner=str(self.meta.get("learner", "admin")),
-            network=MappingProxyType({str(k): str(v) for k, v in (self.meta.get("network") or {}).items()}),
+            network=MappingProxyType(
+                {str(k): str(v) for k, v in (self.meta.get("network") or {}).items()}
+            ),
             problems=tuple(self.problems),
         )
 
     def empty_chapter(self) -> Chapter:
         """The chapter when its front matter is unusable: no steps, only the problem."""
         return Chapter(
-            id="", title="", language="", path=self.path,
-            source_hash=hashlib.sha256(self.text.encode()).hexdigest(), platforms=(),
-            hosts=MappingProxyType({}), variables=MappingProxyType({}), steps=(),
+            id="",
+            title="",
+            language="",
+            path=self.path,
+            source_hash=hashlib.sha256(self.text.encode()).hexdigest(),
+            platforms=(),
+            hosts=MappingProxyType({}),
+            variables=MappingProxyType({}),
+            steps=(),
             problems=tuple(self.problems),
         )
 
@@ -527,7 +581,11 @@ class _Parser:
                 step.cut.append((token.map[0], token.map[1], None))
             elif lang == "dialogue" or (lang in RUNNABLE_LANGUAGES and not attrs.get("norun")):
                 if token.level > 0:
-                    self.problem(line, "a command block inside a list or quote: put it at the top level", "warning")
+                    self.problem(
+                        line,
+                        "a command block inside a list or quote: put it at the top level",
+                        "warning",
+                    )
                 block = self.command_block(token, lang, attrs)
                 if block.solve:
                     step.solve.append(block)
@@ -569,7 +627,9 @@ class _Parser:
             step_hosts = self.step_hosts(b, hosts)
             gate = str(b.attrs.get("gate", "hard"))
             if gate not in GATE_POLICIES:
-                self.problem(b.line, f"gate must be one of {', '.join(GATE_POLICIES)}, not '{gate}'")
+                self.problem(
+                    b.line, f"gate must be one of {', '.join(GATE_POLICIES)}, not '{gate}'"
+                )
                 gate = "hard"
             # Solve blocks may cover only some platforms: the others fall back to the commands.
             self.check_variants(b.commands, step_hosts or tuple(hosts), hosts, platforms)
@@ -642,7 +702,9 @@ class _Parser:
                 continue
             if group:
                 named = {b.host for b in group}
-                targets = step_hosts if None in named else tuple(h for h in step_hosts if h in named)
+                targets = (
+                    step_hosts if None in named else tuple(h for h in step_hosts if h in named)
+                )
                 for host in targets:
                     covered = {b.platform for b in group if b.host in (None, host)}
                     missing = [p for p in platforms if p not in covered]
@@ -681,7 +743,9 @@ class _Parser:
                 missing = [h for h in targets if name not in known(h)]
                 if missing:
                     where = line + text.count("\n", 0, offset)
-                    self.problem(where, f"undefined variable '{{{{ {name} }}}}' on {', '.join(missing)}")
+                    self.problem(
+                        where, f"undefined variable '{{{{ {name} }}}}' on {', '.join(missing)}"
+                    )
 
         scan(b.title, b.line)
         for block in [*b.commands, *b.solve]:
@@ -711,7 +775,9 @@ class _Parser:
                 parts.append(block)
                 fence = self.lines[start].lstrip()[:3]
                 lang = "console" if block.kind == "dialogue" else "sh"
-                chunks.append(f"{fence}{lang}\n" + "\n".join(self.lines[start + 1 : end - 1]) + f"\n{fence}")
+                chunks.append(
+                    f"{fence}{lang}\n" + "\n".join(self.lines[start + 1 : end - 1]) + f"\n{fence}"
+                )
             cursor = end
         tail = "\n".join(self.lines[cursor : b.end]).strip("\n")
         if tail.strip():

@@ -359,3 +359,16 @@ def test_mail_log_clean_passes_and_names_the_typo(tmp_path: Path) -> None:
 def test_mail_log_clean_knows_the_causes(tmp_path: Path, line: str, expected: str) -> None:
     ctx = write_log(tmp_path, [(NOW - 2, line)])
     assert code(run("mail_log_clean", ctx)) == expected
+
+
+def test_log_delivery_explains_a_reply_to_the_host_name(tmp_path: Path) -> None:
+    """Nothing went to user1@example1.jp: a reply went to user1@mail.example1.jp instead."""
+    line = _deferred("user1@mail.example1.jp", "mail.example1.jp[192.168.56.101]:25", "4.7.1",
+                     "deferred", "host mail.example1.jp[192.168.56.101] said: 454 4.7.1 "
+                     "<user1@mail.example1.jp>: Relay access denied (in reply to RCPT TO command)")
+    ctx = write_log(tmp_path, [(NOW - 2, line)])
+    ctx.values = {**ctx.values, "peer_fqdn": "mail.example1.jp", "peer_domain": "example1.jp"}
+    result = run("mail_log_delivery", ctx, to="user1@example1.jp")
+    assert result.status is Status.FAIL
+    assert code(result) == "mail.reply-to-hostname", text(result)
+    assert "user1@mail.example1.jp" in text(result)

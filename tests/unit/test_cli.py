@@ -18,7 +18,11 @@ GOOD = str(FIXTURES / "chapters" / "good.md")
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "maillab_tui", *args],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=60,
     )
 
 
@@ -45,8 +49,13 @@ NO_TEXTUAL = (
     ],
 )
 def test_engine_commands_never_import_textual(args: list[str]) -> None:
-    proc = subprocess.run([sys.executable, "-c", NO_TEXTUAL, *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_TEXTUAL, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.stderr.strip().endswith("NO-TEXTUAL"), proc.stderr
 
 
@@ -58,21 +67,39 @@ def test_engine_modules_import_without_textual() -> None:
         "        importlib.import_module(m.name)\n"
         "print(any(m.startswith('textual') for m in sys.modules))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert proc.stdout.strip() == "False", proc.stderr
 
 
 def test_version_and_help() -> None:
     assert cli("--version").stdout.startswith("maillab-tui ")
     help_text = cli("--help").stdout
-    for word in ("--check-only", "--chapter", "--host", "--platform", "--format", "lint", "sandbox"):
+    for word in (
+        "--check-only",
+        "--chapter",
+        "--host",
+        "--platform",
+        "--format",
+        "lint",
+        "sandbox",
+    ):
         assert word in help_text
 
 
 def test_check_only_json_passes_with_exit_0() -> None:
-    proc = cli("--check-only", "--chapter", GOOD, "--host", "host2", "--platform", "debian12",
-               "--format", "json")
+    proc = cli(
+        "--check-only",
+        "--chapter",
+        GOOD,
+        "--host",
+        "host2",
+        "--platform",
+        "debian12",
+        "--format",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["verdict"] == "pass" and data["host"] == "host2"
@@ -82,24 +109,59 @@ def test_check_only_json_passes_with_exit_0() -> None:
 def test_check_only_fails_with_exit_1_and_a_table(tmp_path) -> None:
     text = (FIXTURES / "chapters" / "good.md").read_text(encoding="utf-8")
     path = tmp_path / "failing.md"
-    path.write_text(text.replace('- shell: "true"', '- shell: "echo not ready; false"'),
-                    encoding="utf-8")
-    proc = cli("--check-only", "--chapter", str(path), "--host", "host1", "--platform", "debian12",
-               "--lang", "en", env={"COLUMNS": "120"})
+    path.write_text(
+        text.replace('- shell: "true"', '- shell: "echo not ready; false"'), encoding="utf-8"
+    )
+    proc = cli(
+        "--check-only",
+        "--chapter",
+        str(path),
+        "--host",
+        "host1",
+        "--platform",
+        "debian12",
+        "--lang",
+        "en",
+        env={"COLUMNS": "120"},
+    )
     assert proc.returncode == 1
-    assert "FAIL" in proc.stdout and "not ready" in proc.stdout and "some checks did not pass" in proc.stdout
+    assert (
+        "FAIL" in proc.stdout
+        and "not ready" in proc.stdout
+        and "some checks did not pass" in proc.stdout
+    )
 
 
 def test_check_only_junit_to_a_file(tmp_path) -> None:
     out = tmp_path / "r.xml"
-    proc = cli("--check-only", "--chapter", GOOD, "--host", "host2", "--platform", "almalinux9",
-               "--format", "junit", "--output", str(out))
+    proc = cli(
+        "--check-only",
+        "--chapter",
+        GOOD,
+        "--host",
+        "host2",
+        "--platform",
+        "almalinux9",
+        "--format",
+        "junit",
+        "--output",
+        str(out),
+    )
     assert proc.returncode == 0 and out.read_text().startswith("<?xml")
 
 
 def test_check_only_step_and_until() -> None:
-    base = ["--check-only", "--chapter", GOOD, "--host", "host1", "--platform", "debian12",
-            "--format", "json"]
+    base = [
+        "--check-only",
+        "--chapter",
+        GOOD,
+        "--host",
+        "host1",
+        "--platform",
+        "debian12",
+        "--format",
+        "json",
+    ]
     steps = {c["step"] for c in json.loads(cli(*base, "--step", "user").stdout)["checks"]}
     assert steps == {"user"}
     until = {c["step"] for c in json.loads(cli(*base, "--until", "user").stdout)["checks"]}
@@ -145,7 +207,7 @@ def test_the_tui_needs_a_terminal() -> None:
         ('ID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.3"', "almalinux9"),
         ('ID=rocky\nID_LIKE="rhel centos fedora"', "almalinux9"),
         ('ID=debian\nVERSION_ID="12"', "debian12"),
-        ('ID=ubuntu\nID_LIKE=debian', "debian12"),
+        ("ID=ubuntu\nID_LIKE=debian", "debian12"),
         ("ID=arch", None),
     ],
 )
@@ -154,8 +216,23 @@ def test_platform_detection(text: str, expected: str | None) -> None:
 
 
 def test_host_detection_by_name_or_address() -> None:
-    hosts = {"host1": {"fqdn": "mail.example1.jp", "address": "192.168.56.101"},
-             "host2": {"fqdn": "mail.example2.jp", "address": "192.168.56.102"}}
+    hosts = {
+        "host1": {"fqdn": "mail.example1.jp", "address": "192.168.56.101"},
+        "host2": {"fqdn": "mail.example2.jp", "address": "192.168.56.102"},
+    }
     assert detect_host(hosts, ({"mail.example2.jp"}, set())) == "host2"
     assert detect_host(hosts, ({"x"}, {"192.168.56.101"})) == "host1"
     assert detect_host(hosts, ({"x"}, {"10.0.0.1"})) is None
+
+
+def test_parse_since_accepts_epoch_iso_and_durations() -> None:
+    import time
+
+    from maillab_tui.cli import parse_since
+
+    assert parse_since("1700000000") == 1700000000.0
+    assert abs(parse_since("10m") - (time.time() - 600)) < 5
+    assert parse_since("2026-11-28T18:00:00") is not None
+    assert parse_since("yesterday-ish") is None
+    proc = cli("--check-only", "--chapter", GOOD, "--host", "host2", "--since", "soon")
+    assert proc.returncode == 2 and "--since soon" in proc.stderr

@@ -131,7 +131,9 @@ def test_wait_for_retries_until_the_check_passes() -> None:
         return passed("up") if len(calls) >= 3 else failed("not yet")
 
     definition = CheckDef("flaky", "", {}, flaky)
-    result, attempts = wait_for(definition, Context("host1", "debian12"), {}, timeout=5, interval=0.05)
+    result, attempts = wait_for(
+        definition, Context("host1", "debian12"), {}, timeout=5, interval=0.05
+    )
     assert result.status == Status.PASS and attempts == 3
 
 
@@ -166,11 +168,18 @@ def fake_runner(table: dict[str, Proc]):
 
 def test_shell_check_passes_fails_and_needs_root() -> None:
     shell = BUILTIN["shell"]
-    ctx = Context("h", "debian12", root=True, runner=fake_runner({
-        "ok": Proc(("sh",), 0, "fine\n"),
-        "bad": Proc(("sh",), 3, "", "broken\n"),
-        "noisy": Proc(("sh",), 0, "", "postfix/postfix-script: warning: something\n"),
-    }))
+    ctx = Context(
+        "h",
+        "debian12",
+        root=True,
+        runner=fake_runner(
+            {
+                "ok": Proc(("sh",), 0, "fine\n"),
+                "bad": Proc(("sh",), 3, "", "broken\n"),
+                "noisy": Proc(("sh",), 0, "", "postfix/postfix-script: warning: something\n"),
+            }
+        ),
+    )
     assert run_check(shell, ctx, {"command": "ok"}).status == Status.PASS
     bad = run_check(shell, ctx, {"command": "bad"})
     assert bad.status == Status.FAIL and bad.message == "broken"
@@ -191,8 +200,12 @@ def test_shell_check_for_real() -> None:
 
 def report_for(tmp_path, results):
     ch = chapter(tmp_path)
-    return grade(ch, library(results), make_context(ch, "host1", "debian12", "ja"),
-                 select_steps(ch, "host1", "one"))
+    return grade(
+        ch,
+        library(results),
+        make_context(ch, "host1", "debian12", "ja"),
+        select_steps(ch, "host1", "one"),
+    )
 
 
 def test_json_report_has_what_graders_need(tmp_path) -> None:
@@ -215,7 +228,9 @@ def test_junit_report_counts_failures(tmp_path) -> None:
 
 def test_table_shows_result_cause_hint_and_verdict(tmp_path) -> None:
     out = io.StringIO()
-    render_table(report_for(tmp_path, {"a": "fail", "b": "pass"}), Console(file=out, width=120), "ja")
+    render_table(
+        report_for(tmp_path, {"a": "fail", "b": "pass"}), Console(file=out, width=120), "ja"
+    )
     text = out.getvalue()
     assert "FAIL" in text and "PASS" in text
     assert "原因: wrong value" in text
@@ -242,6 +257,10 @@ def test_grading_is_thread_safe_for_outcome_callbacks(tmp_path) -> None:
         with lock:
             seen.append(outcome.check_id)
 
-    grade(ch, library({"a": "pass", "b": "pass"}, sleep=0.01), make_context(ch, "host1", "debian12"),
-          on_outcome=record)
+    grade(
+        ch,
+        library({"a": "pass", "b": "pass"}, sleep=0.01),
+        make_context(ch, "host1", "debian12"),
+        on_outcome=record,
+    )
     assert seen == ["probe-1", "probe-2", "slow-1", "slow-2"]

@@ -59,7 +59,9 @@ def test_translation_with_other_ids_or_checks_fails() -> None:
 def test_unknown_check_suggests_the_near_name(tmp_path) -> None:
     text = (FIXTURES / "chapters" / "good.md").read_text(encoding="utf-8")
     path = tmp_path / "typo.md"
-    path.write_text(text.replace('- shell: "true"', "- check: shel\n  command: x"), encoding="utf-8")
+    path.write_text(
+        text.replace('- shell: "true"', "- check: shel\n  command: x"), encoding="utf-8"
+    )
     assert any("did you mean 'shell'" in p.message for p in lint([str(path)]))
 
 

@@ -53,5 +53,7 @@ def test_text_expansion_and_undefined_variable() -> None:
 
 
 def test_mask_replaces_every_secret_longest_first() -> None:
-    assert mask("pw=userpass and userpass2", ("userpass", "userpass2")) == "pw=******** and ********"
+    assert (
+        mask("pw=userpass and userpass2", ("userpass", "userpass2")) == "pw=******** and ********"
+    )
     assert mask("nothing here", ("",)) == "nothing here"

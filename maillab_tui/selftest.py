@@ -1,0 +1,550 @@
+"""`maillab-tui selftest`: run a whole chapter on fresh sandbox hosts as a learner would.
+
+For each step and each host it applies to, in chapter order:
+
+- before: the step's checks must not all pass yet (unless the step declares `holds=`);
+- run: the step's solve (or its commands) runs through the runner, inside the host, as the
+  learner (dialogues in autopilot, sudo answered with the learner's password);
+- after: the checks must pass within their timeouts;
+- repeat: the step runs again and its checks still pass: steps can be repeated (`once`
+  blocks are skipped by their own test, as a learner re-running them would see).
+
+Steps that span hosts (send on host1, read on host2) work because every phase of a step runs
+on host1 and host2 before the next phase. Then `--check-only` must pass on every host, and the
+learner-mistake pass makes each mistake of the chapter's `mistakes.yaml` on a finished lab,
+expects the right check to fail with the right diagnosis, undoes it and expects a pass.
+
+Checks run inside the hosts with the maillab-tui installed there (the working tree), as root,
+exactly as an instructor's `sudo maillab-tui --check-only` would.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from maillab_tui.chapter.model import Chapter, Problem, Step
+from maillab_tui.chapter.parser import ChapterError
+
+PHASES = ("before", "run", "after", "repeat")
+SRC_IN_HOST = "/opt/maillab-tui/src"
+
+
+class Host(Protocol):
+    """What the self-test needs of the sandbox (maillab_tui.sandbox.Lab has it)."""
+
+    def exec(
+        self,
+        host: str,
+        argv: list[str],
+        user: str | None = None,
+        input: str | None = None,
+        timeout: float | None = None,
+        tty: bool = False,
+        capture: bool = True,
+    ) -> Any: ...
+
+
+@dataclass
+class Phase:
+    """One phase of one step on one host: did it hold, how long it took, and what it saw."""
+
+    name: str
+    ok: bool
+    duration: float
+    detail: str = ""
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class StepRun:
+    """A step on a host through its phases."""
+
+    step: str
+    host: str
+    phases: list[Phase] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every phase held."""
+        return all(p.ok for p in self.phases)
+
+    @property
+    def duration(self) -> float:
+        """Seconds spent on this step and host."""
+        return sum(p.duration for p in self.phases)
+
+
+@dataclass
+class MistakeRun:
+    """One learner mistake: made, diagnosed (or not), undone, passing again (or not)."""
+
+    id: str
+    host: str
+    expected: str
+    ok: bool
+    duration: float
+    detail: str = ""
+
+
+@dataclass
+class SelfTestReport:
+    """Everything the self-test did, for text, JSON and JUnit."""
+
+    chapter: str
+    steps: list[StepRun] = field(default_factory=list)
+    final: dict[str, Phase] = field(default_factory=dict)
+    mistakes: list[MistakeRun] = field(default_factory=list)
+    duration: float = 0.0
+    aborted: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True only when everything held and nothing was cut short."""
+        return (
+            not self.aborted
+            and all(s.ok for s in self.steps)
+            and all(p.ok for p in self.final.values())
+            and all(m.ok for m in self.mistakes)
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+
+        def phase(p: Phase) -> dict[str, Any]:
+            return {
+                "name": p.name,
+                "ok": p.ok,
+                "duration": round(p.duration, 2),
+                "detail": p.detail,
+                "checks": p.checks,
+            }
+
+        return {
+            "chapter": self.chapter,
+            "ok": self.ok,
+            "aborted": self.aborted,
+            "duration": round(self.duration, 2),
+            "steps": [
+                {
+                    "step": s.step,
+                    "host": s.host,
+                    "ok": s.ok,
+                    "duration": round(s.duration, 2),
+                    "phases": [phase(p) for p in s.phases],
+                }
+                for s in self.steps
+            ],
+            "final": {h: phase(p) for h, p in self.final.items()},
+            "mistakes": [vars(m) | {"duration": round(m.duration, 2)} for m in self.mistakes],
+        }
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A learner mistake from the chapter's mistakes.yaml."""
+
+    id: str
+    host: str
+    step: str
+    check: str
+    diagnosis: str
+    make: str
+    undo: str
+    description: str = ""
+    check_host: str = ""
+
+
+def load_mistakes(chapter: Chapter) -> list[Mistake]:
+    """The mistakes declared beside the chapter (mistakes.yaml), or none.
+
+    Raises ChapterError with the file and line for a file that does not fit the format or
+    names a step or check the chapter does not have.
+    """
+    path = chapter.path.parent / "mistakes.yaml"
+    if not path.is_file():
+        return []
+    where = str(path)
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise ChapterError(
+            [Problem(where, line, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from exc
+    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
+        raise ChapterError([Problem(where, 1, "a list of mistakes ('- id: ...')")])
+    out: list[Mistake] = []
+    problems: list[Problem] = []
+    steps = {s.id: s for s in chapter.steps}
+    for item, item_node in zip(data, node.value, strict=True):
+        line = item_node.start_mark.line + 1
+        missing = [
+            k
+            for k in ("id", "step", "check", "diagnosis", "make", "undo")
+            if not isinstance(item, dict) or k not in item
+        ]
+        if missing:
+            problems.append(Problem(where, line, f"mistake lacks {', '.join(missing)}"))
+            continue
+        host = str(item.get("host", "host1"))
+        check_host = str(item.get("check_host", host))
+        step = steps.get(str(item["step"]))
+        if step is None:
+            problems.append(
+                Problem(where, line, f"no step '{item['step']}' in {chapter.path.name}")
+            )
+            continue
+        known = {c.check_id for c in step.checks} | {c.name for c in step.checks}
+        if str(item["check"]) not in known:
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    f"step '{step.id}' has no check '{item['check']}'"
+                    f" (it has: {', '.join(c.check_id for c in step.checks)})",
+                )
+            )
+        for name in (host, check_host):
+            if name not in chapter.hosts:
+                problems.append(Problem(where, line, f"unknown host '{name}'"))
+        out.append(
+            Mistake(
+                id=str(item["id"]),
+                host=host,
+                step=step.id,
+                check=str(item["check"]),
+                diagnosis=str(item["diagnosis"]),
+                make=str(item["make"]),
+                undo=str(item["undo"]),
+                description=str(item.get("description", "")),
+                check_host=check_host,
+            )
+        )
+    if problems:
+        raise ChapterError(problems)
+    return out
+
+
+RunSteps = Callable[[str, Step], tuple[bool, str]]
+"""Runs a step's solve on a host; (ok, what happened) — bound to the runner by the caller."""
+
+
+class SelfTest:
+    """Walks a chapter on sandbox hosts; `run()` returns the report."""
+
+    def __init__(
+        self,
+        lab: Host,
+        chapter: Chapter,
+        run_step: RunSteps,
+        platform: str = "debian12",
+        chapter_ref: str = "mail-server",
+        from_step: str | None = None,
+        progress: Callable[[str], None] = print,
+    ) -> None:
+        self.lab = lab
+        self.chapter = chapter
+        self.run_step = run_step
+        self.platform = platform
+        self.chapter_ref = chapter_ref
+        self.from_step = from_step
+        self.say = progress
+
+    # -- checks inside a host -------------------------------------------------------------
+
+    def grade(
+        self, host: str, step: str | None, factor: float = 1.0, since: float | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """`maillab-tui --check-only` inside `host` as root; its exit code and JSON."""
+        argv = [
+            "env",
+            f"MAILLAB_TIME_FACTOR={factor}",
+            "maillab-tui",
+            "--check-only",
+            "--chapter",
+            self.chapter_ref,
+            "--host",
+            host,
+            "--platform",
+            self.platform,
+            "--format",
+            "json",
+            "--lang",
+            "en",
+        ]
+        if step is not None:
+            argv += ["--step", step]
+        if since is not None:
+            argv += ["--since", f"{since:.3f}"]
+        proc = self.lab.exec(host, argv, timeout=600)
+        try:
+            data = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            data = {"checks": [], "error": (proc.stderr or proc.stdout)[-2000:]}
+        return proc.returncode, data
+
+    @staticmethod
+    def summary(data: dict[str, Any]) -> list[dict[str, Any]]:
+        """The per-check lines of a grading, trimmed for the report."""
+        return [
+            {k: c.get(k) for k in ("check_id", "status", "message", "diagnosis", "evidence")}
+            for c in data.get("checks", [])
+        ]
+
+    @staticmethod
+    def failures(data: dict[str, Any]) -> str:
+        """The checks that did not pass, one line each."""
+        lines = [
+            f"{c['check_id']}: {c['status']}: {c['message']}"
+            + (f" [{c['diagnosis']}]" if c.get("diagnosis") else "")
+            for c in data.get("checks", [])
+            if c.get("status") not in ("pass", "skip")
+        ]
+        if data.get("error"):
+            lines.append(str(data["error"]))
+        return "\n".join(lines)
+
+    # -- phases ----------------------------------------------------------------------------
+
+    def phase_checks(
+        self, name: str, host: str, step: Step, expect_pass: bool, factor: float
+    ) -> Phase:
+        """Grade the step on `host`; `expect_pass` says which way it must come out."""
+        started = time.monotonic()
+        code, data = self.grade(host, step.id, factor)
+        checks = self.summary(data)
+        if not checks and not data.get("error"):
+            return Phase(name, True, time.monotonic() - started, "no checks on this host")
+        if expect_pass:
+            ok = code == 0
+            detail = "" if ok else self.failures(data)
+        else:
+            passed_all = code == 0 and bool(checks)
+            ok = not passed_all or step.holds_before is not None
+            detail = (
+                f"already held: {step.holds_before}"
+                if passed_all and step.holds_before
+                else "the checks already passed before the step ran"
+                if passed_all
+                else ""
+            )
+        return Phase(name, ok, time.monotonic() - started, detail, checks)
+
+    def phase_run(self, name: str, host: str, step: Step) -> Phase:
+        """Run the step's solve on `host`."""
+        started = time.monotonic()
+        try:
+            ok, detail = self.run_step(host, step)
+        except Exception as exc:  # a crash in a run is a failed phase, not a crashed self-test
+            ok, detail = False, f"{type(exc).__name__}: {exc}"
+        return Phase(name, ok, time.monotonic() - started, detail)
+
+    def steps(self) -> list[Step]:
+        """The steps to walk, starting at --from when given."""
+        steps = list(self.chapter.steps)
+        if self.from_step:
+            ids = [s.id for s in steps]
+            steps = steps[ids.index(self.from_step) :]
+        return steps
+
+    def run(self, mistakes: bool = True) -> SelfTestReport:
+        """Walk the chapter, grade every host at the end, then the learner mistakes."""
+        started = time.monotonic()
+        report = SelfTestReport(self.chapter.id)
+        hosts = list(self.chapter.hosts)
+        for step in self.steps():
+            targets = [h for h in hosts if step.applies_to_host(h)]
+            runs = {h: StepRun(step.id, h) for h in targets}
+            has_checks = {h: bool(step.checks_for(self.platform, h)) for h in targets}
+            for h in targets:
+                if has_checks[h]:
+                    runs[h].phases.append(self.phase_checks("before", h, step, False, 0.0))
+            for h in targets:
+                runs[h].phases.append(self.phase_run("run", h, step))
+            for h in targets:
+                if has_checks[h]:
+                    runs[h].phases.append(self.phase_checks("after", h, step, True, 1.0))
+            for h in targets:
+                runs[h].phases.append(self.phase_run("repeat", h, step))
+            for h in targets:
+                if has_checks[h]:
+                    runs[h].phases.append(self.phase_checks("after-repeat", h, step, True, 1.0))
+            for h in targets:
+                report.steps.append(runs[h])
+                self.say(self.line(runs[h]))
+        for h in hosts:
+            t0 = time.monotonic()
+            code, data = self.grade(h, None)
+            report.final[h] = Phase(
+                "check-only",
+                code == 0,
+                time.monotonic() - t0,
+                self.failures(data),
+                self.summary(data),
+            )
+            self.say(
+                f"check-only {h:6} {'PASS' if code == 0 else 'FAIL'}"
+                f" ({report.final[h].duration:.1f}s) score {data.get('score', '?')}"
+            )
+        if mistakes and all(p.ok for p in report.final.values()):
+            for mistake in load_mistakes(self.chapter):
+                result = self.mistake(mistake)
+                report.mistakes.append(result)
+                self.say(
+                    f"mistake {mistake.id:32} {'PASS' if result.ok else 'FAIL'}"
+                    f" ({result.duration:.1f}s) {result.detail if not result.ok else ''}"
+                )
+        elif mistakes:
+            report.aborted = "the learner-mistake pass needs a finished lab; check-only failed"
+        report.duration = time.monotonic() - started
+        return report
+
+    def mistake(self, m: Mistake) -> MistakeRun:
+        """Make a mistake, expect the diagnosis, undo it, expect a pass."""
+        started = time.monotonic()
+
+        def sh(host: str, script: str) -> tuple[int, str]:
+            proc = self.lab.exec(host, ["sh", "-c", script], timeout=120)
+            return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+        since = time.time() - 1.0
+        code, out = sh(m.host, m.make)
+        if code != 0:
+            return MistakeRun(
+                m.id,
+                m.host,
+                m.diagnosis,
+                False,
+                time.monotonic() - started,
+                f"making the mistake failed: {out[-500:]}",
+            )
+        try:
+            _, data = self.grade(m.check_host, m.step, 0.5, since)
+            found = [
+                c
+                for c in data.get("checks", [])
+                if c.get("check") == m.check or c.get("check_id") == m.check
+            ]
+            failed = [c for c in found if c.get("status") in ("fail", "error")]
+            codes = sorted({c.get("diagnosis") or "" for c in failed})
+            diagnosed = m.diagnosis in codes
+            detail = (
+                ""
+                if diagnosed
+                else (
+                    f"expected {m.check} to fail with {m.diagnosis}; got "
+                    + (
+                        ", ".join(
+                            f"{c['check_id']}={c['status']}/{c.get('diagnosis')}" for c in found
+                        )
+                        or "no such check in the step"
+                    )
+                )
+            )
+        finally:
+            ucode, uout = sh(m.host, m.undo)
+        if ucode != 0:
+            return MistakeRun(
+                m.id,
+                m.host,
+                m.diagnosis,
+                False,
+                time.monotonic() - started,
+                f"undoing the mistake failed: {uout[-500:]}",
+            )
+        code, data = self.grade(m.check_host, m.step, 1.0, since)
+        if code != 0 and diagnosed:
+            detail = f"after undoing, the step still fails: {self.failures(data)}"
+        return MistakeRun(
+            m.id, m.host, m.diagnosis, diagnosed and code == 0, time.monotonic() - started, detail
+        )
+
+    @staticmethod
+    def line(run: StepRun) -> str:
+        """One line for a step on a host: its phases and how long it took."""
+        marks = " ".join(f"{p.name}={'ok' if p.ok else 'FAIL'}" for p in run.phases)
+        verdict = "PASS" if run.ok else "FAIL"
+        text = f"{verdict} {run.step:24} {run.host:6} {marks} ({run.duration:.1f}s)"
+        for p in run.phases:
+            if not p.ok and p.detail:
+                text += "\n    " + p.detail.replace("\n", "\n    ")
+        return text
+
+
+def to_junit(report: SelfTestReport) -> str:
+    """The self-test as JUnit XML: a case per step and host, per final grade, per mistake."""
+    root = ET.Element("testsuites", name=f"selftest {report.chapter}")
+    groups: list[tuple[str, list[tuple[str, bool, float, str]]]] = [
+        (
+            "steps",
+            [
+                (
+                    f"{s.host}.{s.step}",
+                    s.ok,
+                    s.duration,
+                    "\n".join(f"{p.name}: {p.detail}" for p in s.phases if not p.ok),
+                )
+                for s in report.steps
+            ],
+        ),
+        ("check-only", [(h, p.ok, p.duration, p.detail) for h, p in report.final.items()]),
+        ("mistakes", [(f"{m.host}.{m.id}", m.ok, m.duration, m.detail) for m in report.mistakes]),
+    ]
+    for name, cases in groups:
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=name,
+            tests=str(len(cases)),
+            failures=str(sum(1 for c in cases if not c[1])),
+        )
+        for case_name, ok, duration, detail in cases:
+            case = ET.SubElement(
+                suite, "testcase", classname=name, name=case_name, time=f"{duration:.2f}"
+            )
+            if not ok:
+                message = detail.splitlines()[0] if detail else "failed"
+                ET.SubElement(case, "failure", message=message).text = detail
+    if report.aborted:
+        suite = ET.SubElement(root, "testsuite", name="selftest", tests="1", errors="1")
+        case = ET.SubElement(suite, "testcase", classname="selftest", name="completed")
+        ET.SubElement(case, "error", message=report.aborted)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def shell_quote(argv: Sequence[str]) -> str:
+    """A command line for display."""
+    return shlex.join(list(argv))
+
+
+def write_output(report: SelfTestReport, fmt: str, output: Path | None) -> str:
+    """The report in `fmt` (text, json, junit); written to `output` when given."""
+    if fmt == "json":
+        text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "junit":
+        text = to_junit(report)
+    else:
+        passed = sum(1 for s in report.steps if s.ok)
+        text = (
+            f"selftest {report.chapter}: {'PASS' if report.ok else 'FAIL'}  "
+            f"steps {passed}/{len(report.steps)}  "
+            f"mistakes {sum(1 for m in report.mistakes if m.ok)}/{len(report.mistakes)}  "
+            f"in {report.duration:.1f}s\n"
+        )
+        if report.aborted:
+            text += f"aborted: {report.aborted}\n"
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    return text
