@@ -69,7 +69,9 @@ from maillab_tui.ui.stepview import (
     CheckRow,
     CommandCard,
     check_label,
+    fill,
     markdown_widget,
+    readable_pattern,
     shown_command,
     shown_text,
     step_meta,
@@ -625,7 +627,8 @@ class LabApp(App[int]):
                 script = self._script(part, values, secrets) if part.kind == "dialogue" else []
                 widgets.append(CommandCard(index, part, shown_command(part, values, secrets,
                                                                       self.reveal),
-                                           lang, script, status))
+                                           lang, script, status,
+                                           fill(part.user or "", values)))
         widgets.append(Static(tr("checks", lang), classes="section"))
         if checks:
             outcomes = self.outcomes.get(step.id, [])
@@ -677,7 +680,8 @@ class LabApp(App[int]):
                 if turn.ends:
                     lines.append("  " + ("（終了）" if self.language == "ja" else "(the end)"))
                 else:
-                    lines.append(f"  {'画面' if self.language == 'ja' else 'shows'}: {turn.expect}")
+                    shown = readable_pattern(fill(turn.expect, values))
+                    lines.append(f"  {'画面' if self.language == 'ja' else 'shows'}: {shown}")
             elif turn.send is not None:
                 sent = shown_text(turn.send, values, secrets, self.reveal)
                 shown = "ctrl+d" if sent == "^D" else (sent or "Enter")

@@ -275,9 +275,11 @@ class MailLogView(ScrollView, can_focus=True):
                     end="")
         pieces = text.divide(fold_offsets(text.plain, width)) if text.plain else [text]
         console = self.app.console
-        strips = [Strip(piece.render(console)).extend_cell_length(width, style)
-                  if kind == SEPARATOR or selected else Strip(piece.render(console))
-                  for piece in pieces]
+        # Every segment gets the line's style (a divided piece can carry none, which the
+        # NO_COLOR filter cannot handle); separators and the cursor fill the whole row.
+        strips = [Strip(piece.render(console)).apply_style(style) for piece in pieces]
+        if kind == SEPARATOR or selected:
+            strips = [strip.extend_cell_length(width, style) for strip in strips]
         if not selected:
             self._cache[key] = strips
         return strips

@@ -52,6 +52,27 @@ def shown_command(block: CommandBlock, values: Mapping[str, str], secrets: Seque
     return text if reveal else mask(text, list(secrets))
 
 
+def readable_pattern(pattern: str) -> str:
+    """What a dialogue's `expect:` regex looks like on screen: the first alternative, unescaped.
+
+    `(New|新しい) ?(password|パスワード):|新しいパスワード:` reads `New password:`.
+    """
+    depth = 0
+    for index, char in enumerate(pattern):
+        if char == "\\":
+            continue
+        if char == "(" and (index == 0 or pattern[index - 1] != "\\"):
+            depth += 1
+        elif char == ")" and (index == 0 or pattern[index - 1] != "\\"):
+            depth -= 1
+        elif char == "|" and depth == 0 and (index == 0 or pattern[index - 1] != "\\"):
+            pattern = pattern[:index]
+            break
+    text = re.sub(r"(?<!\\)\(([^()|]*)(?:\|[^()]*)?\)", r"\1", pattern)
+    text = text.replace(" ?", " ").replace("^", "").replace("$", "")
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 @dataclass(frozen=True)
 class RunRequest:
     """Which card, and whether the learner drives it."""
@@ -98,8 +119,9 @@ class CommandCard(Vertical):
             self.index = index
 
     def __init__(self, index: int, block: CommandBlock, command: str, language: str,
-                 script: Sequence[str] = (), status: str = "idle") -> None:
+                 script: Sequence[str] = (), status: str = "idle", user: str = "") -> None:
         super().__init__(id=f"card-{index}")
+        self.user = user or block.user or ""
         self.index = index
         self.block = block
         self.command = command
@@ -119,7 +141,7 @@ class CommandCard(Vertical):
         if block.kind in ("dialogue", "edit", "terminal", "follow", "password"):
             notes.append(tr(f"cmd.kind.{block.kind}", lang))
         if block.user:
-            notes.append(tr("cmd.as", lang, user=block.user))
+            notes.append(tr("cmd.as", lang, user=self.user))
         if notes:
             yield Static(Text(" · ".join(notes)), classes="cmd-note")
         if self.script:

@@ -95,7 +95,7 @@ def log_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_runner(chapter: Chapter, host: str, platform: str) -> Any:
+def lab_runner(chapter: Chapter, host: str, platform: str) -> Any:
     """The real runner, recording no transcript."""
     from maillab_tui.run import Runner
 
@@ -110,7 +110,7 @@ def make_app(tmp_path: Path, flags: Flags, log_file: Path) -> Callable[..., Any]
     def make(language: str = "ja", **overrides: Any) -> LabApp:
         settings: dict[str, Any] = {
             "host": "host1", "platform": "debian12", "language": language,
-            "library": fake_library(flags), "runner_factory": test_runner,
+            "library": fake_library(flags), "runner_factory": lab_runner,
             "progress_dir": tmp_path / "progress", "log_path": log_file,
             "clock": lambda: FIXED_TIME, "check_factor": 1.0,
         }
