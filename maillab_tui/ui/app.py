@@ -1051,7 +1051,12 @@ class LabApp(App[int]):
     def _run_waiting(self, message: RunWaiting) -> None:
         """An unfinished line: show it as the prompt of the input row."""
         if self.active is not None and message.run_id == self.active.run_id:
+            from maillab_tui.run import recognise_prompt
+
             self.query_one("#interactive-prompt", Static).update(Text(message.partial[-60:]))
+            # what the learner types at a password prompt is never shown, here either
+            self.query_one("#interactive-input", Input).password = \
+                recognise_prompt(message.partial) is not None
 
     @on(RunEventPosted)
     def _run_event(self, message: RunEventPosted) -> None:

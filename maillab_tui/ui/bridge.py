@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.app import App
 
-from maillab_tui.run import Listener, PasswordPrompt, RunEvent, TerminalRequest
+from maillab_tui.run import LineCleaner, Listener, PasswordPrompt, RunEvent, TerminalRequest
 from maillab_tui.ui.messages import (
     PasswordWanted,
     RunEventPosted,
@@ -32,6 +32,8 @@ class UIListener(Listener):
         self.app = app
         self.run_id = run_id
         self.cancelled = cancelled
+        self._screen = LineCleaner()
+        self._partial = ""
 
     def on_event(self, event: RunEvent) -> None:
         """Progress notices become messages."""
@@ -44,6 +46,18 @@ class UIListener(Listener):
     def on_waiting(self, partial: str) -> None:
         """An unfinished line: the interactive pane shows it as the prompt."""
         self.app.post_message(RunWaiting(self.run_id, partial))
+
+    def on_chunk(self, data: str) -> None:
+        """A driven command's raw output (the runner sends nothing else while the learner
+        drives): complete lines go to the output pane, the unfinished last one is the prompt.
+        """
+        lines = self._screen.feed(data)
+        if lines:
+            self.app.post_message(RunOutput(self.run_id, lines))
+        partial = self._screen.partial
+        if partial != self._partial:
+            self._partial = partial
+            self.app.post_message(RunWaiting(self.run_id, partial))
 
     def _wait(self, reply: queue.Queue[Any]) -> Any:
         """The UI's answer, or None when the run is cancelled meanwhile."""

@@ -44,7 +44,7 @@ async def test_navigation_between_steps(make_app: Any, size: tuple[int, int]) ->
         await started(app, pilot)
         assert step_id(app) == "intro"
         text = screen_text(app)
-        assert "1/7" in text and "はじめに" in text
+        assert "1/8" in text and "はじめに" in text
         assert "mail.example1.jp（192.168.56.101）" in text       # variables filled in
         await pilot.press("n")                                       # a step without checks
         await wait_for(pilot, lambda: step_id(app) == "hello")
@@ -346,7 +346,7 @@ async def test_language_switch(make_app: Any, size: tuple[int, int]) -> None:
         await wait_for(pilot, lambda: "Run this command." in screen_text(app))
         text = screen_text(app)
         assert step_id(app) == "hello"                                # the same step
-        assert "2/7  Hello" in text and "Next" in text and "Check" in text
+        assert "2/8  Hello" in text and "Next" in text and "Check" in text
         assert "次へ" not in text
         assert app.title == "A chapter for testing the screen"
         await pilot.press("f1")
@@ -381,7 +381,7 @@ async def test_soft_gate_lets_the_learner_on_with_a_warning(make_app: Any) -> No
         app._update_gate()
         assert not app.query_one("#next-button", Button).disabled
         await pilot.press("n")
-        await wait_for(pilot, lambda: step_id(app) == "end")
+        await wait_for(pilot, lambda: step_id(app) == "talk")
         assert any("先に進めます" in n.message for n in app._notifications)
 
 
@@ -470,3 +470,39 @@ async def test_layout_keys_resize_and_toggle_the_log(make_app: Any) -> None:
         assert pane.size.width > width
         assert pane.region.y == app.query_one("#center").region.y     # beside, not below
 
+
+
+async def test_a_dialogue_runs_the_script_or_lets_the_learner_type(make_app: Any) -> None:
+    app = make_app(free=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await go_to(app, pilot, "talk")
+        text = screen_text(app)
+        assert "画面: Subject:" in text and "入力: hi from the script" in text
+        await pilot.press("r")                                        # autopilot: the script
+        await wait_for(pilot, lambda: app.active is None and app.block_status.get(
+            ("talk", 0), ("", ""))[0] == "ok", timeout=30)
+        output = app.query_one("#output-log", Log)
+        assert any("got hi from the script" in line for line in output.lines)
+        await pilot.press("i")                                        # the learner drives it
+        typed = app.query_one("#interactive-input", Input)
+        await wait_for(pilot, lambda: typed.has_focus, timeout=30)
+        await wait_for(pilot, lambda: "Subject:" in str(
+            app.query_one("#interactive-prompt").render()), timeout=30)
+        await pilot.press(*"typed by me", "enter")
+        await wait_for(pilot, lambda: app.active is None, timeout=30)
+        assert any("got typed by me" in line for line in output.lines), list(output.lines)
+
+
+async def test_an_editor_needs_the_real_terminal(make_app: Any) -> None:
+    # Pilot has no terminal to hand over: the lab says so and the step goes on.
+    app = make_app(free=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await go_to(app, pilot, "talk")
+        app.query_one("#run-1").focus()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.active is None, timeout=15)
+        assert app.block_status[("talk", 1)][0] == "cancelled"
+        assert any("端末を切り替えられません" in n.message for n in app._notifications)
+        assert app.is_running
