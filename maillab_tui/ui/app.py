@@ -120,6 +120,11 @@ def default_runner(chapter: Chapter, host: str, platform: str) -> BlockRunner:
     return runner
 
 
+def summary_status(status: str, language: str) -> str:
+    """A block's status as the card shows it (`✘ 失敗`)."""
+    return tr(f"cmd.status.{status}", language)
+
+
 def sibling_loader(chapter: Chapter) -> ChapterLoader:
     """Load the same chapter in another language: `en.md` beside `ja.md` (or the same file)."""
 
@@ -146,6 +151,7 @@ class ActiveRun:
     cancelled: threading.Event = field(default_factory=threading.Event)
     handle: RunHandle | None = None
     purpose: str = "run"
+    why: str = ""
 
 
 class OutputPane(Vertical):
@@ -1092,6 +1098,9 @@ class LabApp(App[int]):
             self.query_one("#interactive").set_class(False, "shown")
             if active.purpose == "skip":
                 self._skip_finished(active)
+            elif active.purpose == "skip-failed":
+                self.notify(tr("skip.failed", self.language, why=active.why), severity="error",
+                            timeout=10)
             self.refresh_bindings()
             if active.step_id == self.step.id:
                 self.call_later(self._render_step)  # captured values appear in later commands
@@ -1113,8 +1122,9 @@ class LabApp(App[int]):
             status = "error"
         if message.block_index >= 0:
             self._set_block_status(active.step_id, message.block_index, status, detail)
-        if status != "ok" and active.purpose == "skip":
+        if status not in ("ok", "skipped", "stopped") and active.purpose == "skip":
             active.purpose = "skip-failed"
+            active.why = f"{summary_status(status, lang)} {detail}".strip()
         summary = tr(f"cmd.status.{status}", lang)
         log.write_line(f"── {summary} {detail}".rstrip())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -506,3 +507,21 @@ async def test_an_editor_needs_the_real_terminal(make_app: Any) -> None:
         assert app.block_status[("talk", 1)][0] == "cancelled"
         assert any("端末を切り替えられません" in n.message for n in app._notifications)
         assert app.is_running
+
+
+async def test_a_failing_solution_is_not_recorded_as_skipped(make_app: Any) -> None:
+    from maillab_tui.chapter import CommandBlock
+
+    app = make_app(free=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await go_to(app, pilot, "optional")
+        failing = CommandBlock(line=1, code="echo broken; exit 3", solve=True)
+        app.steps = tuple(replace(s, solve=(failing,)) if s.id == "optional" else s
+                          for s in app.steps)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("解答のコマンドが失敗しました" in n.message
+                                          for n in app._notifications), timeout=15)
+        assert app.progress.state("optional") is StepState.NOT_STARTED
