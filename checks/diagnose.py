@@ -51,6 +51,7 @@ this table and that catalogue equal.
 | firewall.not-reloaded | allowed with --permanent, not reloaded | firewall_service |
 | firewall.not-permanent | allowed at runtime only | firewall_service |
 | firewall.not-running | firewalld installed but stopped | firewall_service |
+| firewall.not-installed | firewalld missing where the step installs it | firewall_service |
 | firewall.inactive-zone | allowed in a zone no interface uses | firewall_service |
 | dovecot.plaintext-refused | LOGINDISABLED / PRIVACYREQUIRED: disable_plaintext_auth, ssl = required | imap_login, pop3_login, thunderbird_seen |
 | dovecot.auth-failed | AUTHENTICATIONFAILED: wrong password or user | imap_login, pop3_login, thunderbird_seen |

@@ -70,11 +70,18 @@ def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None
     {
         "service": Param(str, required=True, doc="the firewalld service: smtp, imap, pop3 ..."),
         "zone": Param(str, default="public", doc="the zone (the textbook uses public)"),
+        "installed": Param(bool, default=False,
+                           doc="firewalld must be installed (fail, not skip, without it): for "
+                               "steps that install it"),
     },
 )
-def firewall_service(ctx: Context, service: str, zone: str = "public") -> Result:
+def firewall_service(ctx: Context, service: str, zone: str = "public",
+                     installed: bool = False) -> Result:
     """Compare the running and the permanent zone; skip where firewalld is not installed."""
     state = ctx.run(["firewall-cmd", "--state"], timeout=10)
+    if state.missing and installed:
+        return failed(t("firewalld がインストールされていません", "firewalld is not installed"),
+                      "firewall-cmd: command not found", diagnose("firewall.not-installed"))
     if state.missing:
         return skipped(t("firewalld がインストールされていません"
                          "（ファイアウォールの設定は不要です）",

@@ -16,7 +16,7 @@ from maillab_tui import __version__
 from maillab_tui.text import default_language
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("lint", "checks", "sandbox")
+SUBCOMMANDS = ("lint", "checks", "sandbox", "selftest")
 
 DESCRIPTION = """\
 A guided lab for building a mail server (Postfix, Dovecot) step by step.
@@ -26,6 +26,7 @@ subcommands:
   lint [PATH ...]     check chapters for mistakes (default: the bundled chapters)
   checks [NAME ...]   list the checks a chapter can use, with their parameters
   sandbox ...         two lab hosts on this machine (see: maillab-tui sandbox --help)
+  selftest            run the whole chapter on fresh sandbox hosts and prove every check
 """
 
 
@@ -106,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from maillab_tui.catalog import main as checks_main
 
         return checks_main(args_list[1:])
+    if args_list and args_list[0] == "selftest":
+        from maillab_tui.selftest_cli import main as selftest_main
+
+        return selftest_main(args_list[1:])
     if args_list and args_list[0] == "sandbox":
         from maillab_tui.sandbox.cli import main as sandbox_main
 

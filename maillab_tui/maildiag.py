@@ -363,6 +363,11 @@ CATALOGUE: dict[str, Entry] = {
         "firewalld is not running: firewall-cmd cannot change anything without it.",
         "sudo systemctl enable --now firewalld",
     ),
+    "firewall.not-installed": Entry(
+        "firewalld がインストールされていません。このステップでは firewalld を入れて設定します。",
+        "firewalld is not installed: this step installs and configures it.",
+        "sudo apt-get install -y firewalld",
+    ),
     "firewall.inactive-zone": Entry(
         "{service} はゾーン {zone} で許可されていますが、このゾーンはどのネットワーク"
         "インターフェースにも使われていません（使われているのは {active}）。",

@@ -113,6 +113,7 @@ class CheckSpec:
     description: str = ""
     hints: Mapping[str, str] = field(default_factory=_empty)
     check_id: str = ""
+    holds: str | None = None
 
     def applies_to(self, platform: str, host: str) -> bool:
         """True when this check is for `platform` and `host` (or for all of them)."""

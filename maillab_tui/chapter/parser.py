@@ -46,6 +46,7 @@ RUNNABLE_LANGUAGES = ("sh", "bash", "shell", "console")
 CHECK_RESERVED = frozenset(
     {
         "check",
+        "holds",
         "shell",
         "weight",
         "timeout",
@@ -425,6 +426,7 @@ class _Parser:
             description=str(item.get("description", "")),
             hints=MappingProxyType({str(k): str(v) for k, v in hints.items()}),
             check_id=str(item.get("id", f"{name}-{index + 1}")),
+            holds=str(item["holds"]) if item.get("holds") else None,
         )
 
     def hint(self, token: Token, close: int) -> Hint | None:

@@ -273,9 +273,14 @@ class Lab:
                 "/usr/bin/env", "-i", f"PATH={EXEC_PATH}", f"TERM={term}", "LANG=C.UTF-8"]
         if user in (None, "root"):
             return [*argv, "HOME=/root", "USER=root", "LOGNAME=root"]
-        # After `--`, su hands the command's words to the user's login shell as "$0" "$@":
-        # no re-quoting, and su never mistakes the command's options for its own.
-        return [*argv, "/usr/bin/su", "-l", str(user), "-c", 'exec "$0" "$@"', "--"]
+        # setpriv changes user without starting a new session (su -c does, for safety), so the
+        # command keeps its controlling terminal and sudo can ask for the learner's password
+        # there, as on a real login. A login shell gives the user's environment and locale;
+        # the command's words reach it as "$0" "$@", with no re-quoting.
+        login = ('set -a; [ -r /etc/default/locale ] && . /etc/default/locale; set +a; '
+                 'cd 2>/dev/null; exec "$0" "$@"')
+        return [*argv, "/usr/bin/setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups",
+                "--reset-env", "--", "/bin/bash", "-l", "-c", login]
 
     def _full_argv(self, host: str, argv: list[str], user: str | None, tty: bool) -> list[str]:
         if not tty:

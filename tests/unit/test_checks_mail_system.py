@@ -241,6 +241,10 @@ def test_firewall_not_running_and_not_installed() -> None:
     assert "systemctl enable --now firewalld" in text(result)
     absent = run("firewall_service", make_ctx(missing=("firewall-cmd",)), service="smtp")
     assert absent.status is Status.SKIP
+    required = run("firewall_service", make_ctx(missing=("firewall-cmd",)), service="smtp",
+                   installed=True)
+    assert required.status is Status.FAIL
+    assert code(required) == "firewall.not-installed"
 
 
 def test_firewall_without_authorization_needs_root() -> None:
