@@ -895,6 +895,8 @@ class Run:
             limit = self._timeout() or self._expect_timeout()
             message = t(f"{limit:g} 秒以内に終わらなかったので止めました",
                         f"stopped: still running after {limit:g} s")
+        elif status == "stopped":
+            message = t("止めました", "stopped")
         else:
             message = t("中止しました", "cancelled")
         if leftovers:
