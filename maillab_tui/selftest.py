@@ -318,11 +318,21 @@ class SelfTest:
     # -- phases ----------------------------------------------------------------------------
 
     def phase_checks(
-        self, name: str, host: str, step: Step, expect_pass: bool, factor: float
+        self,
+        name: str,
+        host: str,
+        step: Step,
+        expect_pass: bool,
+        factor: float,
+        since: float | None = None,
     ) -> Phase:
-        """Grade the step on `host`; `expect_pass` says which way it must come out."""
+        """Grade the step on `host`; `expect_pass` says which way it must come out.
+
+        `since` is when the step began, as the TUI records it: log checks look only at what
+        happened from then on.
+        """
         started = time.monotonic()
-        code, data = self.grade(host, step.id, factor)
+        code, data = self.grade(host, step.id, factor, since)
         checks = self.summary(data)
         if not checks and not data.get("error"):
             return Phase(name, True, time.monotonic() - started, "no checks on this host")
@@ -331,19 +341,24 @@ class SelfTest:
             detail = "" if ok else self.failures(data)
             return Phase(name, ok, time.monotonic() - started, detail, checks)
         if step.holds_before is not None:
-            return Phase(name, True, time.monotonic() - started,
-                         f"may hold already: {step.holds_before}", checks)
+            return Phase(
+                name,
+                True,
+                time.monotonic() - started,
+                f"may hold already: {step.holds_before}",
+                checks,
+            )
         # Before its step, every check must fail: a check that passes on a fresh host proves
         # nothing about the learner's work, unless the chapter says why it may hold already.
         specs = {s.check_id: s for s in step.checks}
         early = [
-            c for c in checks
+            c
+            for c in checks
             if c.get("status") in ("pass", "skip")
             and not getattr(specs.get(str(c.get("check_id"))), "holds", None)
         ]
         detail = "\n".join(
-            f"{c['check_id']}: already {c['status']} before the step: {c['message']}"
-            for c in early
+            f"{c['check_id']}: already {c['status']} before the step: {c['message']}" for c in early
         )
         return Phase(name, not early, time.monotonic() - started, detail, checks)
 
@@ -372,20 +387,23 @@ class SelfTest:
         for step in self.steps():
             targets = [h for h in hosts if step.applies_to_host(h)]
             runs = {h: StepRun(step.id, h) for h in targets}
+            began = time.time() - 1.0
             has_checks = {h: bool(step.checks_for(self.platform, h)) for h in targets}
             for h in targets:
                 if has_checks[h]:
-                    runs[h].phases.append(self.phase_checks("before", h, step, False, 0.0))
+                    runs[h].phases.append(self.phase_checks("before", h, step, False, 0.0, began))
             for h in targets:
                 runs[h].phases.append(self.phase_run("run", h, step))
             for h in targets:
                 if has_checks[h]:
-                    runs[h].phases.append(self.phase_checks("after", h, step, True, 1.0))
+                    runs[h].phases.append(self.phase_checks("after", h, step, True, 1.0, began))
             for h in targets:
                 runs[h].phases.append(self.phase_run("repeat", h, step))
             for h in targets:
                 if has_checks[h]:
-                    runs[h].phases.append(self.phase_checks("after-repeat", h, step, True, 1.0))
+                    runs[h].phases.append(
+                        self.phase_checks("after-repeat", h, step, True, 1.0, began)
+                    )
             for h in targets:
                 report.steps.append(runs[h])
                 self.say(self.line(runs[h]))

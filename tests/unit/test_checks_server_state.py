@@ -13,8 +13,9 @@ from maillab_tui.check import Context, Status, load_library, run_check
 CLK = os.sysconf("SC_CLK_TCK")
 
 
-def lay_out(root: Path, started: float, *, main_cf_mtime: float, log: list[str] = (),
-            running: bool = True) -> Context:
+def lay_out(
+    root: Path, started: float, *, main_cf_mtime: float, log: list[str] = (), running: bool = True
+) -> Context:
     """A fake system under `root`: a master process started at `started`, main.cf, a mail log."""
     boot = int(started) - 1000
     proc = root / "proc"
@@ -97,3 +98,36 @@ def test_not_running(tmp_path, check) -> None:
     result = run_check(check, ctx, {})
     assert result.status == Status.FAIL
     assert result.diagnosis is not None and result.diagnosis.code == "postfix.not-running"
+
+
+def lay_out_dovecot(root: Path, started: float, conf_mtime: float) -> Context:
+    """A fake system with a Dovecot master started at `started` and one changed conf.d file."""
+    boot = int(started) - 1000
+    proc = root / "proc"
+    proc.mkdir(parents=True)
+    (proc / "stat").write_text(f"btime {boot}\n")
+    master = proc / "777"
+    master.mkdir()
+    master.joinpath("cmdline").write_bytes(b"/usr/sbin/dovecot\0-F\0")
+    fields = ["S", *["0"] * 18, str(int((started - boot) * CLK)), "0"]
+    master.joinpath("stat").write_text(f"777 (dovecot) {' '.join(fields)}\n")
+    conf = root / "etc" / "dovecot"
+    (conf / "conf.d").mkdir(parents=True)
+    (conf / "dovecot.conf").write_text("!include conf.d/*.conf\n")
+    os.utime(conf / "dovecot.conf", (started - 500, started - 500))
+    (conf / "conf.d" / "10-auth.conf").write_text("disable_plaintext_auth = no\n")
+    os.utime(conf / "conf.d" / "10-auth.conf", (conf_mtime, conf_mtime))
+    (root / "var" / "log").mkdir(parents=True)
+    (root / "var" / "log" / "mail.log").write_text("")
+    return Context("host1", "debian12", files_root=str(root), root=True)
+
+
+def test_dovecot_not_restarted_after_a_change(tmp_path) -> None:
+    definition = load_library().get("dovecot_config_loaded")
+    now = time.time()
+    stale = run_check(definition, lay_out_dovecot(tmp_path / "a", now - 120, now - 10), {})
+    assert stale.status == Status.FAIL
+    assert stale.diagnosis is not None and stale.diagnosis.code == "dovecot.not-reloaded"
+    assert "10-auth.conf" in str(stale.message)
+    fresh = run_check(definition, lay_out_dovecot(tmp_path / "b", now - 60, now - 120), {})
+    assert fresh.status == Status.PASS
