@@ -16,7 +16,18 @@ step "mypy"
 "$PY/mypy"
 step "lint the bundled chapters"
 "$PY/maillab-tui" lint chapters
-step "tests"
+step "tests: unit, UI, then integration (the sandbox comes up inside the tests)"
 mkdir -p test-artifacts
+full=0
+if [ "$#" -eq 0 ]; then
+  full=1
+  set -- tests/unit tests/ui tests/integration
+fi
 "$PY/pytest" -q -rs -p no:cacheprovider --junitxml=test-artifacts/junit.xml "$@"
+if [ "$full" -eq 1 ]; then
+  step "self-test: the whole chapter on fresh sandbox hosts, and every learner mistake"
+  st_start=$(date +%s)
+  "$PY/maillab-tui" selftest --format junit --output test-artifacts/selftest.xml
+  printf 'self-test took %ss\n' "$(( $(date +%s) - st_start ))"
+fi
 printf '\nwhole run: %ss\n' "$(( $(date +%s) - start ))"
