@@ -12,6 +12,7 @@ from maillab_tui.chapter.parser import load_chapter
 from maillab_tui.run import (
     BlockSkipped,
     DialogueProgress,
+    PasswordPrompt,
     PasswordTyped,
     Runner,
     Target,
@@ -156,6 +157,17 @@ def test_wrong_sudo_password_is_asked_again(transcript: Transcript) -> None:
     assert "Sorry, try again." in result.output
     assert_secret_nowhere("wrong-one", recorder, transcript, result)
     assert_secret_nowhere("maillab", recorder, transcript, result)
+
+
+def test_time_at_a_password_prompt_does_not_count_against_the_timeout() -> None:
+    class SlowLearner(Recorder):
+        def on_password_prompt(self, prompt: PasswordPrompt) -> str | None:
+            time.sleep(2.5)  # the learner takes longer than the block's whole timeout
+            return "maillab"
+
+    result = make_runner().run_block(block(f"{fake('fake_sudo')} echo done", timeout=2.0),
+                                     SlowLearner())
+    assert result.ok and result.output[-1] == "done"
 
 
 def test_sudo_without_a_terminal_is_explained() -> None:
