@@ -11,9 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maillab_tui import __version__
 from maillab_tui.text import default_language
+
+if TYPE_CHECKING:
+    from maillab_tui.chapter import Chapter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SUBCOMMANDS = ("lint", "checks", "sandbox", "selftest")
@@ -214,11 +218,23 @@ def parse_since(text: str) -> float | None:
         return None
 
 
+def load_or_report(ref: str | None, language: str) -> Chapter | None:
+    """The chapter, or None after printing its errors as lint does (never a traceback)."""
+    from maillab_tui.chapter import ChapterError, load_chapter
+
+    try:
+        return load_chapter(ref, language)
+    except ChapterError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("the chapter has errors: fix them (maillab-tui lint shows them all)", file=sys.stderr)
+        return None
+
+
 def check_only(args: argparse.Namespace) -> int:
     """`--check-only`: grade this machine; print a table, JSON or JUnit; exit 0/1/2."""
     from rich.console import Console
 
-    from maillab_tui.chapter import ChapterError, load_chapter
     from maillab_tui.check import load_library
     from maillab_tui.grading import grade, make_context, select_steps
     from maillab_tui.lint import check_references
@@ -226,12 +242,8 @@ def check_only(args: argparse.Namespace) -> int:
 
     language = args.lang or default_language()
     err = Console(stderr=True)
-    try:
-        chapter = load_chapter(args.chapter, language)
-    except ChapterError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print("the chapter has errors: fix them (maillab-tui lint shows them all)", file=sys.stderr)
+    chapter = load_or_report(args.chapter, language)
+    if chapter is None:
         return EXIT_USAGE
     library = load_library(args.checks_dir)
     problems = [p for p in check_references(chapter, library) if p.severity == "error"]

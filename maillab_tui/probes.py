@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from maillab_tui.chapter.variables import mask as _mask
 from maillab_tui.check import Result, error
 from maillab_tui.system import Proc
 from maillab_tui.text import t
@@ -382,10 +383,7 @@ class Argv(tuple[str, ...]):
 
 def mask(text: str, secrets: Iterable[str]) -> str:
     """`text` with every secret (a password) replaced by ********."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
+    return _mask(text, tuple(secrets))
 
 
 def tool_missing(proc: Proc, hint: str = "") -> Result | None:

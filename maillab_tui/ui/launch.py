@@ -11,17 +11,12 @@ from maillab_tui.text import default_language
 
 def run_tui(args: argparse.Namespace) -> int:
     """Load the chapter, decide host and platform, and run the app; the exit code."""
-    from maillab_tui.chapter import ChapterError, load_chapter
-    from maillab_tui.cli import EXIT_USAGE, resolve_target
+    from maillab_tui.cli import EXIT_USAGE, load_or_report, resolve_target
 
     started = time.monotonic()
     language = args.lang or default_language()
-    try:
-        chapter = load_chapter(args.chapter, language)
-    except ChapterError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print("the chapter has errors: fix them (maillab-tui lint shows them all)", file=sys.stderr)
+    chapter = load_or_report(args.chapter, language)
+    if chapter is None:
         return EXIT_USAGE
     host, platform, why = resolve_target(args, {k: dict(v.vars) for k, v in chapter.hosts.items()})
     if args.host and host is None:
