@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="--check-only output format (default: text)",
     )
     parser.add_argument("--output", "-o", metavar="FILE", help="write --check-only results to FILE")
+    parser.add_argument(
+        "--student",
+        metavar="NAME",
+        default=os.environ.get("MAILLAB_STUDENT") or None,
+        help="--check-only: the student this machine belongs to, recorded in the results "
+        "(also MAILLAB_STUDENT)",
+    )
     parser.add_argument("--step", metavar="ID", help="--check-only: grade only this step")
     parser.add_argument(
         "--until", metavar="ID", help="--check-only: grade the steps up to this one"
@@ -128,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             name != "format" and getattr(args, name)
         ):
             parser.error(f"--{name} goes with --check-only")
+    if any(a == "--student" or a.startswith("--student=") for a in args_list):
+        parser.error("--student goes with --check-only")
     from maillab_tui.ui.launch import run_tui
 
     return run_tui(args)
@@ -272,6 +281,7 @@ def check_only(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     ctx = make_context(chapter, host, platform, language, since=since)
     report = grade(chapter, library, ctx, steps)
+    report.student = args.student.strip() if args.student and args.student.strip() else None
     if args.format == "json":
         text = to_json(report)
     elif args.format == "junit":

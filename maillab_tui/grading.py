@@ -92,6 +92,7 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     duration: float = 0.0
     version: str = __version__
+    student: str | None = None
 
     @property
     def score(self) -> float:
@@ -134,6 +135,7 @@ class Report:
             "verdict": "pass" if self.passed else "fail",
             "counts": self.counts(),
             "checks": [o.as_dict() for o in self.outcomes],
+            "student": self.student,
         }
 
 

@@ -41,6 +41,8 @@ def render_table(report: Report, console: Console, language: str = "ja") -> None
         return LABELS[key].get(language)
 
     title = f"{report.chapter_id} — {report.host} ({report.platform}, {report.hostname})"
+    if report.student:
+        title = f"{report.student}: {title}"
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column(label("step"), overflow="fold", max_width=24)
     table.add_column(label("check"), overflow="fold", max_width=22)
