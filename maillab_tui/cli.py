@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from maillab_tui.chapter import Chapter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("lint", "checks", "sandbox", "selftest")
+SUBCOMMANDS = ("lint", "checks", "sandbox", "selftest", "report")
 
 DESCRIPTION = """\
 A guided lab for building a mail server (Postfix, Dovecot) step by step.
@@ -31,6 +31,8 @@ subcommands:
   checks [NAME ...]   list the checks a chapter can use, with their parameters
   sandbox ...         two lab hosts on this machine (see: maillab-tui sandbox --help)
   selftest            run the whole chapter on fresh sandbox hosts and prove every check
+  report RESULTS ...  merge --check-only JSON results of a class into one report
+                      (see: maillab-tui report --help)
 """
 
 
@@ -122,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from maillab_tui.selftest_cli import main as selftest_main
 
         return selftest_main(args_list[1:])
+    if args_list and args_list[0] == "report":
+        from maillab_tui.classreport import main as report_main
+
+        return report_main(args_list[1:])
     if args_list and args_list[0] == "sandbox":
         from maillab_tui.sandbox.cli import main as sandbox_main
 
