@@ -403,19 +403,20 @@ def render_text(
     table.add_column(label("first"), overflow="fold", max_width=30)
     table.add_column(label("cause"), overflow="fold", ratio=1)
     for r in rows:
+        # Text, not str: a name or message with [brackets] must not be read as rich markup.
         table.add_row(
-            _student(r, language),
-            r.host,
+            Text(_student(r, language)),
+            Text(r.host),
             _score(r),
             _steps(r),
             Text(label(r.status), style=style.get(r.status, "")),
-            _first(r),
-            _cause(r),
+            Text(_first(r)),
+            Text(_cause(r)),
         )
     console.print(table)
-    console.print(report.summary(language))
+    console.print(Text(report.summary(language)))
     if notes:
-        console.print(notes, style="dim")
+        console.print(Text(notes, style="dim"))
 
 
 CSV_FIELDS = (

@@ -166,7 +166,16 @@ def test_failed_grading_record(tmp_path: Path) -> None:
     row = next(r for r in report.rows if r.host == "host2")
     assert row.status == "failed" and "rc 2" in row.message and "stage grade" in row.message
     assert not report.ok
-    assert cli(str(tmp_path)).returncode == 1
+    proc = cli(str(tmp_path), "--lang", "en")
+    assert proc.returncode == 1
+    assert "GRADING FAILED" in proc.stdout and "[stage grade, rc 2]" in proc.stdout
+
+
+def test_text_shows_brackets_literally(tmp_path: Path) -> None:
+    write(tmp_path, "a.json", result("[bold]Sato[/bold] [red]", "host1"))
+    proc = cli(str(tmp_path), "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    assert "[bold]Sato[/bold] [red]" in proc.stdout
 
 
 def test_all_good_exits_0(tmp_path: Path) -> None:
