@@ -115,7 +115,8 @@ def main(argv: Sequence[str]) -> int:
             print(problem, file=sys.stderr)
         return 2
     if args.from_step and args.from_step not in [s.id for s in chapter.steps]:
-        print(f"maillab-tui selftest: no step '{args.from_step}' in {chapter.path}", file=sys.stderr)
+        print(f"maillab-tui selftest: no step '{args.from_step}' in {chapter.path}",
+              file=sys.stderr)
         return 2
     chapter_ref = args.chapter
     if Path(args.chapter).exists():
