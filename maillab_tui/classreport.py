@@ -118,6 +118,11 @@ class Row:
     chapter_hash: str = ""
     version: str = ""
     time: str = ""
+    reason: Localized | None = None  # why an unreadable file could not be read, in both languages
+
+    def why(self, language: str) -> str:
+        """The message, in `language` when it has a translation."""
+        return self.reason.get(language) if self.reason is not None else self.message
 
     @property
     def failing(self) -> bool:
@@ -180,7 +185,15 @@ class ClassReport:
 
 
 class Unreadable(Exception):
-    """A file that is not a result or failure record; the message says why."""
+    """A file that is not a result or failure record; `reason` says why."""
+
+    def __init__(self, reason: Localized) -> None:
+        super().__init__(reason.en)
+        self.reason = reason
+
+
+def _unreadable(source: str, reason: Localized) -> Row:
+    return Row(source=source, status=UNREADABLE, message=reason.en, reason=reason)
 
 
 def _text(value: Any) -> str:
@@ -190,7 +203,13 @@ def _text(value: Any) -> str:
 def parse_result(data: Any, source: str) -> Row:
     """A row from one decoded JSON document (a result or a failure record)."""
     if not isinstance(data, dict):
-        raise Unreadable(f"not a maillab-tui result (a JSON {type(data).__name__})")
+        kind = type(data).__name__
+        raise Unreadable(
+            t(
+                f"maillab-tui の結果ではありません (JSON の {kind})",
+                f"not a maillab-tui result (a JSON {kind})",
+            )
+        )
     if data.get("unreachable") is True or data.get("failed") is True:
         status = UNREACHABLE if data.get("unreachable") is True else FAILED
         message = _text(data.get("message") or data.get("msg"))
@@ -216,7 +235,12 @@ def parse_result(data: Any, source: str) -> Row:
             time=_text(data.get("time")),
         )
     if data.get("tool") != "maillab-tui":
-        raise Unreadable('not a maillab-tui result (no "tool": "maillab-tui")')
+        raise Unreadable(
+            t(
+                'maillab-tui の結果ではありません ("tool": "maillab-tui" がない)',
+                'not a maillab-tui result (no "tool": "maillab-tui")',
+            )
+        )
     checks = data.get("checks")
     chapter = data.get("chapter")
     score = data.get("score")
@@ -227,7 +251,12 @@ def parse_result(data: Any, source: str) -> Row:
         or not isinstance(score, int | float)
         or data.get("verdict") not in (PASS, FAIL)
     ):
-        raise Unreadable("a maillab-tui result with missing or malformed fields")
+        raise Unreadable(
+            t(
+                "maillab-tui の結果ですが、項目が欠けているか壊れています",
+                "a maillab-tui result with missing or malformed fields",
+            )
+        )
     step_order: list[str] = []
     bad_steps: set[str] = set()
     first: dict[str, Any] | None = None
@@ -269,25 +298,35 @@ def read_file(path: Path) -> Row:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return Row(source=source, status=UNREADABLE, message=f"cannot read: {exc.strerror}")
+        return _unreadable(source, t(f"読めません: {exc.strerror}", f"cannot read: {exc.strerror}"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return Row(source=source, status=UNREADABLE, message="not UTF-8 text (corrupt?)")
+        return _unreadable(
+            source, t("UTF-8 のテキストではありません (壊れている?)", "not UTF-8 text (corrupt?)")
+        )
     if not text.strip():
-        return Row(source=source, status=UNREADABLE, message="empty file (truncated?)")
+        return _unreadable(source, t("空のファイル (途中で切れた?)", "empty file (truncated?)"))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
-            why = f"truncated: the JSON stops early (line {exc.lineno}, {len(raw)} bytes)"
+            why = t(
+                f"途中で切れています: JSON が終わる前に終わっています ({exc.lineno} 行目、"
+                f"{len(raw)} バイト)",
+                f"truncated: the JSON stops early (line {exc.lineno}, {len(raw)} bytes)",
+            )
         else:
-            why = f"corrupt: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})"
-        return Row(source=source, status=UNREADABLE, message=why)
+            where = f"line {exc.lineno} column {exc.colno}"
+            why = t(
+                f"壊れています: 正しい JSON ではありません ({exc.msg}, {where})",
+                f"corrupt: not valid JSON ({exc.msg}, {where})",
+            )
+        return _unreadable(source, why)
     try:
         return parse_result(data, source)
     except Unreadable as exc:
-        return Row(source=source, status=UNREADABLE, message=str(exc))
+        return _unreadable(source, exc.reason)
 
 
 def collect(paths: Iterable[str | Path]) -> list[Path]:
@@ -364,13 +403,17 @@ def _student(row: Row, language: str) -> str:
     return row.student or f"{LABELS['unnamed'].get(language)} {Path(row.source).stem}"
 
 
-def header_lines(report: ClassReport, language: str) -> list[str]:
-    """What goes above the table: unreadable files, then warnings about the whole set."""
-    lines = [
-        LABELS["unreadable_file"].format(file=r.source, why=r.message).get(language)
+def unreadable_lines(report: ClassReport, language: str) -> list[str]:
+    """A line per file that could not be read, naming it and saying why."""
+    return [
+        LABELS["unreadable_file"].format(file=r.source, why=r.why(language)).get(language)
         for r in report.unreadable
     ]
-    return lines + report.warnings(language)
+
+
+def header_lines(report: ClassReport, language: str) -> list[str]:
+    """What goes above the table: unreadable files, then warnings about the whole set."""
+    return unreadable_lines(report, language) + report.warnings(language)
 
 
 def render_text(
@@ -512,8 +555,7 @@ def render_html(report: ClassReport, rows: Sequence[Row], language: str, notes: 
     generated = LABELS["generated"].format(time=when, version=__version__).get(language)
     parts.append(f'<p class="meta">{e(report.summary(language))}<br>{e(generated)}</p>')
     notes_html = [
-        f'<p class="unreadable">{e(LABELS["unreadable_file"].format(file=r.source, why=r.message).get(language))}</p>'  # noqa: E501
-        for r in report.unreadable
+        f'<p class="unreadable">{e(line)}</p>' for line in unreadable_lines(report, language)
     ] + [f"<p>{e(line)}</p>" for line in report.warnings(language)]
     if notes_html:
         parts.append('<div class="notes">' + "".join(notes_html) + "</div>")

@@ -335,6 +335,9 @@ def test_corrupt_and_truncated_files_are_named(tmp_path: Path) -> None:
     assert {Path(r["file"]).name for r in unreadable} == set(why)
     page = cli(str(tmp_path), "--format", "html", "--lang", "en").stdout
     assert "truncated.json" in page and "corrupt.json" in page
+    ja = cli(str(tmp_path), "--lang", "ja")
+    assert f"読めないファイル: {tmp_path / 'truncated.json'}: 途中で切れています" in ja.stdout
+    assert f"読めないファイル: {tmp_path / 'corrupt.json'}: 壊れています" in ja.stdout
 
 
 def test_mixed_chapter_versions_are_flagged(tmp_path: Path) -> None:
