@@ -400,3 +400,17 @@ def test_html_script_is_valid_javascript(classdir: Path, tmp_path: Path) -> None
     path.write_text(script, encoding="utf-8")
     proc = subprocess.run(["node", "--check", str(path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_report_never_imports_textual(classdir: Path) -> None:
+    from tests.unit.test_cli import NO_TEXTUAL
+
+    for fmt in ("text", "html"):
+        proc = subprocess.run(
+            [sys.executable, "-c", NO_TEXTUAL, "report", str(classdir), "--format", fmt],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert proc.stderr.strip().endswith("NO-TEXTUAL"), proc.stderr
