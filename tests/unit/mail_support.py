@@ -18,8 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from maillab_tui.check import Context
+from maillab_tui.check import Context, Result, load_library, run_check
 from maillab_tui.system import Proc
+from maillab_tui.text import render
 
 MAX_COMMANDS = 60
 VALUES = {
@@ -434,3 +435,27 @@ def make_ctx(tmp_path: Path | None = None, table: Mapping[Any, Any] | None = Non
     merged = {**VALUES, **(values or {})}
     return Context("host1", platform, merged, secrets=("userpass",), since=since, root=root,
                    runner=FakeRunner(table, missing), files_root=str(tmp_path or "/nonexistent"))
+
+
+LIB = load_library()
+
+
+def run(name: str, ctx: Context, /, **params: Any) -> Result:
+    """Run the library check `name` once with these parameters."""
+    definition = LIB.get(name)
+    assert definition is not None, name
+    return run_check(definition, ctx, params)
+
+
+def text(result: Result) -> str:
+    """Everything a result says, in both languages, for assertions on words."""
+    parts = [render(result.message, "ja"), render(result.message, "en"), *result.evidence]
+    if result.diagnosis is not None:
+        parts += [render(result.diagnosis.message, "ja"), render(result.diagnosis.message, "en"),
+                  result.diagnosis.suggestion]
+    return "\n".join(parts)
+
+
+def code(result: Result) -> str | None:
+    """The diagnosis code of a result, if any."""
+    return result.diagnosis.code if result.diagnosis else None

@@ -15,31 +15,11 @@ from typing import Any
 
 import pytest
 
-from maillab_tui.check import Context, Result, Status, load_library, run_check
-from maillab_tui.text import render
-from tests.unit.mail_support import make_ctx
+from maillab_tui.check import Context, Status
+from tests.unit.mail_support import LIB, code, make_ctx, run, text
 
-LIB = load_library()
 NOW = time.time()
 SINCE = NOW - 60
-
-
-def run(name: str, ctx: Context, /, **params: Any) -> Result:
-    definition = LIB.get(name)
-    assert definition is not None, name
-    return run_check(definition, ctx, params)
-
-
-def text(result: Result) -> str:
-    parts = [render(result.message, "ja"), render(result.message, "en"), *result.evidence]
-    if result.diagnosis is not None:
-        parts += [render(result.diagnosis.message, "ja"), render(result.diagnosis.message, "en"),
-                  result.diagnosis.suggestion]
-    return "\n".join(parts)
-
-
-def code(result: Result) -> str | None:
-    return result.diagnosis.code if result.diagnosis else None
 
 
 # ----------------------------------------------------------------------------- mbox

@@ -17,44 +17,24 @@ from typing import Any
 import pytest
 
 from maillab_tui import mailprobes
-from maillab_tui.check import Context, Result, Status, load_library, run_check
+from maillab_tui.check import Status
 from maillab_tui.mailprobes import Unreachable
-from maillab_tui.text import render
 from tests.unit.mail_support import (
     CONFIG_ERROR,
+    LIB,
     PRIVACY,
     SERVERBUG,
     ImapBehaviour,
     Pop3Behaviour,
     SmtpBehaviour,
+    code,
     imap_server,
     make_ctx,
     pop3_server,
+    run,
     smtp_server,
+    text,
 )
-
-LIB = load_library()
-
-
-def run(name: str, ctx: Context, /, **params: Any) -> Result:
-    """Run a library check with parameters as a chapter gives them."""
-    definition = LIB.get(name)
-    assert definition is not None, name
-    return run_check(definition, ctx, params)
-
-
-def text(result: Result) -> str:
-    """Message, evidence and diagnosis of a result as one string (both languages)."""
-    parts = [render(result.message, "ja"), render(result.message, "en"), *result.evidence]
-    if result.diagnosis is not None:
-        parts += [render(result.diagnosis.message, "ja"), render(result.diagnosis.message, "en"),
-                  result.diagnosis.suggestion]
-    return "\n".join(parts)
-
-
-def code(result: Result) -> str | None:
-    """The diagnosis code of a result."""
-    return result.diagnosis.code if result.diagnosis else None
 
 
 def free_port() -> int:
