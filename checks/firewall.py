@@ -23,6 +23,10 @@ firewall.not-running, firewall.inactive-zone; port_reachable adds the connection
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 from maillab_tui.check import (
     Context,
     Param,
@@ -39,8 +43,44 @@ from maillab_tui.maildiag import diagnose
 from maillab_tui.mailparse import FIREWALL_SERVICE_PORTS, FirewallZone, parse_firewall_zones
 from maillab_tui.mailprobes import Unreachable, connect, io_seconds, unreachable_result, where
 from maillab_tui.probes import tool_missing
+from maillab_tui.system import Proc
 
 _DENIED = ("Authorization failed", "Not authorized", "AccessDenied", "Permission denied")
+
+
+_CACHE_SECONDS = 2.0
+_cache_lock = threading.Lock()
+
+
+def _firewall_cmd(ctx: Context, argv: list[str], timeout: float) -> Proc:
+    """firewall-cmd output, shared for two seconds by the checks of one grading.
+
+    Each call is a Python D-Bus client costing about a second; three firewall checks asking
+    the same questions at once would otherwise make nine calls. The answers live on the
+    grading's context, and older than two seconds they are asked again, so a retry after
+    `firewall-cmd --reload` sees the new state.
+    """
+    with _cache_lock:
+        cache: dict[tuple[str, ...], tuple[float, Proc]] = ctx.__dict__.setdefault(
+            "_firewall_answers", {})
+        locks: dict[tuple[str, ...], threading.Lock] = ctx.__dict__.setdefault(
+            "_firewall_locks", {})
+        lock = locks.setdefault(tuple(argv), threading.Lock())
+    with lock:
+        hit = cache.get(tuple(argv))
+        if hit is not None and time.monotonic() - hit[0] < _CACHE_SECONDS:
+            return hit[1]
+        proc = ctx.run(argv, timeout=timeout)
+        cache[tuple(argv)] = (time.monotonic(), proc)
+        return proc
+
+
+def _prefetch(ctx: Context, zone: str) -> None:
+    """Ask for the running and the permanent zone at once rather than one after the other."""
+    questions = [["firewall-cmd", f"--zone={zone}", "--list-all"],
+                 ["firewall-cmd", "--permanent", f"--zone={zone}", "--list-all"]]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda argv: _firewall_cmd(ctx, argv, 20), questions))
 
 
 def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None, list[str],
@@ -48,7 +88,7 @@ def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None
     """The parsed zone (running or permanent), its shown lines, or the result that ends it."""
     argv = ["firewall-cmd", *(["--permanent"] if permanent else []), f"--zone={zone}",
             "--list-all"]
-    proc = ctx.run(argv, timeout=20)
+    proc = _firewall_cmd(ctx, argv, 20)
     if any(s in proc.output for s in _DENIED):
         return None, [], needs_root()
     if proc.returncode != 0 or "INVALID_ZONE" in proc.output:
@@ -78,7 +118,7 @@ def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None
 def firewall_service(ctx: Context, service: str, zone: str = "public",
                      installed: bool = False) -> Result:
     """Compare the running and the permanent zone; skip where firewalld is not installed."""
-    state = ctx.run(["firewall-cmd", "--state"], timeout=10)
+    state = _firewall_cmd(ctx, ["firewall-cmd", "--state"], 10)
     if state.missing and installed:
         return failed(t("firewalld がインストールされていません", "firewalld is not installed"),
                       "firewall-cmd: command not found", diagnose("firewall.not-installed"))
@@ -95,6 +135,7 @@ def firewall_service(ctx: Context, service: str, zone: str = "public",
         return failed(t("firewalld が起動していません", "firewalld is not running"),
                       f"firewall-cmd --state: {state.output or 'not running'}",
                       diagnose("firewall.not-running"))
+    _prefetch(ctx, zone)
     running, run_lines, stop = _zone(ctx, zone, permanent=False)
     if stop is not None:
         return stop
