@@ -260,7 +260,7 @@ class Lab:
     # -- entering a host ------------------------------------------------------------------
 
     def nsenter_argv(self, host: str, user: str | None = None) -> list[str]:
-        """The argv prefix that runs a command inside a host, as root or (`su -l`) as `user`."""
+        """The argv prefix that runs a command inside a host, as root or (login shell) as `user`."""
         preflight.require_root()
         pid = self.init_pid(host)
         if pid is None:
