@@ -67,7 +67,9 @@ def test_first_steps_in_a_real_terminal(host1: Lab, monkeypatch: pytest.MonkeyPa
     session = f"maillab-tui-test-{os.getpid()}"
     tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", shlex.join(argv))
     try:
-        screen = wait_screen(session, lambda s: "用語とメールが届くまでの流れ" in s)
+        # The header's title is filled in a moment after the first step is drawn.
+        screen = wait_screen(session, lambda s: "用語とメールが届くまでの流れ" in s
+                             and "メールサーバーの構築" in s)
         assert "メールサーバーの構築" in screen and "host1" in screen
         tmux("send-keys", "-t", session, "n")                       # install-postfix
         wait_screen(session, lambda s: "Postfix と SASL と mail コマンドのインストール" in s)
