@@ -34,7 +34,7 @@ from maillab_tui.mailparse import (
     parse_lsblk,
     parse_mounts,
 )
-from maillab_tui.platform import PLATFORMS
+from maillab_tui.platform import package_for
 from maillab_tui.probes import permission_denied, tool_missing
 
 
@@ -236,10 +236,11 @@ def _rpm(ctx: Context, package: str) -> Result:
 def package_from_file(ctx: Context, name: str, rpm: str | None = None,
                       deb: str | None = None) -> Result:
     """apt history / dpkg.log on Debian, `dnf info --installed` on AlmaLinux."""
-    info = PLATFORMS.get(ctx.platform)
-    if info is None:
+    found = package_for(ctx.platform, name, rpm, deb)
+    if found is None:
         return error(t(f"未対応のプラットフォームです: {ctx.platform}",
                        f"unsupported platform: {ctx.platform}"))
-    if info.package_format == "rpm":
-        return _rpm(ctx, rpm or name)
-    return _deb(ctx, deb or name)
+    package_format, package = found
+    if package_format == "rpm":
+        return _rpm(ctx, package)
+    return _deb(ctx, package)

@@ -7,7 +7,7 @@ sasl2-bin on Debian): give `name` plus an `rpm` or `deb` override.
 from __future__ import annotations
 
 from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.platform import PLATFORMS
+from maillab_tui.platform import package_for
 from maillab_tui.probes import tool_missing
 
 
@@ -36,12 +36,12 @@ def _not_installed(package: str, evidence: str, how: str) -> Result:
 def package_installed(ctx: Context, name: str, rpm: str | None = None,
                       deb: str | None = None) -> Result:
     """Ask the platform's package database about the package; evidence is its version."""
-    info = PLATFORMS.get(ctx.platform)
-    if info is None:
+    found = package_for(ctx.platform, name, rpm, deb)
+    if found is None:
         return error(t(f"未対応のプラットフォームです: {ctx.platform}",
                        f"unsupported platform: {ctx.platform}"))
-    if info.package_format == "rpm":
-        package = rpm or name
+    package_format, package = found
+    if package_format == "rpm":
         proc = ctx.run(["rpm", "-q", package])
         problem = tool_missing(proc)
         if problem is not None:
@@ -51,7 +51,6 @@ def package_installed(ctx: Context, name: str, rpm: str | None = None,
             return passed(t(f"{package} がインストールされています", f"{package} is installed"),
                           out)
         return _not_installed(package, proc.output, f"sudo dnf install {package}")
-    package = deb or name
     proc = ctx.run(["dpkg-query", "-W", "-f=${Status} ${Version}", package])
     problem = tool_missing(proc)
     if problem is not None:

@@ -35,6 +35,15 @@ PLATFORMS: Mapping[str, PlatformInfo] = {
 }
 
 
+def package_for(platform: str, name: str, rpm: str | None = None,
+                deb: str | None = None) -> tuple[str, str] | None:
+    """The package format ("rpm" or "deb") and the package's name there, or None if unknown."""
+    info = PLATFORMS.get(platform)
+    if info is None:
+        return None
+    return info.package_format, (rpm if info.package_format == "rpm" else deb) or name
+
+
 def parse_os_release(text: str) -> dict[str, str]:
     """The KEY=value pairs of an os-release file."""
     out: dict[str, str] = {}

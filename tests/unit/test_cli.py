@@ -236,3 +236,12 @@ def test_parse_since_accepts_epoch_iso_and_durations() -> None:
     assert parse_since("yesterday-ish") is None
     proc = cli("--check-only", "--chapter", GOOD, "--host", "host2", "--since", "soon")
     assert proc.returncode == 2 and "--since soon" in proc.stderr
+
+
+def test_package_for_picks_the_platforms_name() -> None:
+    from maillab_tui.platform import package_for
+
+    assert package_for("debian12", "cyrus-sasl", deb="sasl2-bin") == ("deb", "sasl2-bin")
+    assert package_for("almalinux9", "cyrus-sasl", deb="sasl2-bin") == ("rpm", "cyrus-sasl")
+    assert package_for("almalinux9", "dovecot", rpm="dovecot-core") == ("rpm", "dovecot-core")
+    assert package_for("arch", "postfix") is None
