@@ -24,7 +24,7 @@ import json
 import shlex
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -378,6 +378,34 @@ class SelfTest:
             ids = [s.id for s in steps]
             steps = steps[ids.index(self.from_step) :]
         return steps
+
+    def stage(self, stop_after: Mapping[str, str] | None = None) -> list[StepRun]:
+        """Bring the hosts to a stage of the chapter as a learner does: solve, then the checks.
+
+        Each step's solve runs on every host it applies to, then its checks are graded with
+        their timeouts, as the TUI waits before letting the learner on. A host named in
+        `stop_after` does no step after the one given (a learner half way through). Nothing
+        is asserted here: the runs say what held. Used to prepare labs for other tests.
+        """
+        stop_after = dict(stop_after or {})
+        ids = [s.id for s in self.chapter.steps]
+        unknown = {h: s for h, s in stop_after.items() if s not in ids}
+        if unknown:
+            raise ValueError(f"no such steps in {self.chapter.id}: {unknown}")
+        stopped: set[str] = set()
+        runs: list[StepRun] = []
+        for step in self.steps():
+            targets = [h for h in self.chapter.hosts if step.applies_to_host(h)
+                       and h not in stopped]
+            began = time.time() - 1.0
+            done = {h: StepRun(step.id, h, [self.phase_run("run", h, step)]) for h in targets}
+            for h in targets:
+                if step.checks_for(self.platform, h):
+                    done[h].phases.append(self.phase_checks("after", h, step, True, 1.0, began))
+                runs.append(done[h])
+                self.say(self.line(done[h]))
+            stopped |= {h for h, last in stop_after.items() if last == step.id}
+        return runs
 
     def run(self, mistakes: bool = True) -> SelfTestReport:
         """Walk the chapter, grade every host at the end, then the learner mistakes."""

@@ -181,3 +181,23 @@ def test_a_mistakes_file_naming_an_unknown_check_is_a_chapter_error(chapter, tmp
     with pytest.raises(ChapterError) as info:
         load_mistakes(chapter)
     assert f"{tmp_path / 'mistakes.yaml'}:1: step 'do' has no check 'nope-1'" in str(info.value)
+
+
+def test_stage_solves_and_grades_each_step_once_and_stops_a_host_where_told(chapter) -> None:
+    graded: list = []
+
+    def statuses(host, step, made):
+        graded.append((host, step))
+        return ["fail"] if (host, step) == ("host1", "look") else ["pass"]
+
+    ran: list = []
+    lab = FakeLab(statuses)
+    test = SelfTest(lab, chapter, lambda host, step: (ran.append((host, step.id)), (True, ""))[1],
+                    progress=lambda line: None)
+    runs = test.stage({"host2": "do"})
+    assert ran == [("host1", "do"), ("host2", "do"), ("host1", "look")]
+    assert graded == ran  # one grading after each solve, none before or on repeat
+    assert [(r.step, r.host, r.ok) for r in runs] == [
+        ("do", "host1", True), ("do", "host2", True), ("look", "host1", False)]
+    with pytest.raises(ValueError, match="nosuch"):
+        test.stage({"host2": "nosuch"})
