@@ -63,8 +63,8 @@ LABELS: dict[str, Localized] = {
     "summary": t(
         "{rows} 台 (学生 {students} 人): 合格 {passed}、不合格 {failing}、接続不可 {unreachable}、"
         "採点失敗 {failed}",
-        "{rows} machines ({students} students): {passed} passed, {failing} failing, "
-        "{unreachable} unreachable, {failed} failed grading",
+        "{rows} machine{rows_s} ({students} student{students_s}): {passed} passed, "
+        "{failing} failing, {unreachable} unreachable, {failed} failed grading",
     ),
     "shown": t(
         "表示: {shown} 行 (絞り込み: {filter}、並べ替え: {sort})",
@@ -170,11 +170,14 @@ class ClassReport:
     def summary(self, language: str) -> str:
         """How many machines and students, and how they came out."""
         count = Counter(r.status for r in self.rows)
+        rows, students = len(self.rows), len({r.student for r in self.rows})
         return (
             LABELS["summary"]
             .format(
-                rows=len(self.rows),
-                students=len({r.student for r in self.rows}),
+                rows=rows,
+                rows_s="" if rows == 1 else "s",
+                students=students,
+                students_s="" if students == 1 else "s",
                 passed=count[PASS],
                 failing=count[FAIL],
                 unreachable=count[UNREACHABLE],

@@ -414,3 +414,13 @@ def test_report_never_imports_textual(classdir: Path) -> None:
             timeout=60,
         )
         assert proc.stderr.strip().endswith("NO-TEXTUAL"), proc.stderr
+
+
+def test_summary_counts_one_student_in_the_singular(tmp_path: Path) -> None:
+    write(tmp_path, "a-host1.json", result("山田太郎", "host1"))
+    write(tmp_path, "a-host2.json", result("山田太郎", "host2"))
+    report = load([tmp_path])
+    assert report.summary("en").startswith("2 machines (1 student): 2 passed")
+    write(tmp_path, "b-host1.json", result("鈴木花子", "host1"))
+    assert load([tmp_path]).summary("en").startswith("3 machines (2 students)")
+    assert load([tmp_path]).summary("ja").startswith("3 台 (学生 2 人)")
