@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -222,13 +223,43 @@ class Lab:
         state = self._load()
         if not network.dns_running(state.get("dns_pid")):
             return False
-        if not set(network.netns_list()) >= set(self._netns_names()):
+        if not set(network.netns_list()) >= set(self._netns_names(stations=False)):
             return False
         return all(self.init_pid(h.name) for h in self.net.hosts)
 
-    def _netns_names(self) -> list[str]:
-        return [network.netns_name(self.name, "net"),
-                *(network.netns_name(self.name, h.name) for h in self.net.hosts)]
+    def _netns_names(self, stations: bool = True) -> list[str]:
+        names = [network.netns_name(self.name, "net"),
+                 *(network.netns_name(self.name, h.name) for h in self.net.hosts)]
+        if stations:
+            names += [network.netns_name(self.name, s) for s in self._load().get("stations", {})]
+        return names
+
+    def add_station(self, name: str, address: str) -> str:
+        """Put a station (an instructor's PC, say) on the lab network; returns its namespace.
+
+        Run its programs with `ip netns exec NAMESPACE ...`; `down()` removes it with the lab.
+        """
+        preflight.require_root()
+        if not re.fullmatch(r"[a-z][a-z0-9]{0,11}", name) or name in (
+            "net", *(h.name for h in self.net.hosts)
+        ):
+            raise SandboxError(f"invalid station name {name!r}",
+                               "use lower-case letters and digits, not net or a host's name")
+        network.check_station_address(self.net, address)
+        with locked(self._lock):
+            if not self.is_up():
+                raise SandboxError(f"lab {self.name!r} is not up",
+                                   "start it with `maillab-tui sandbox up`")
+            state = self._load()
+            stations = state.setdefault("stations", {})
+            if stations.get(name, address) != address:
+                raise SandboxError(f"station {name!r} already has the address {stations[name]}")
+            holder = next((n for n, a in stations.items() if a == address and n != name), None)
+            if holder:
+                raise SandboxError(f"station address {address} is station {holder!r}'s")
+            stations[name] = address
+            self._save(state)  # recorded first, so that teardown removes it whatever happens
+            return network.add_station(self.name, self.net, name, address)
 
     def status(self) -> LabStatus:
         """Each host (running, address, systemd state, memory from its cgroup) and the network."""
@@ -614,7 +645,11 @@ class Lab:
                 kill(int(dns), signal.SIGKILL)
                 wait_gone([int(dns)], 5)
         self._save(state)
-        network.delete(self.name, self.net)
+        network.delete(self.name, self.net, list(state.get("stations", {})))
+        present = set(network.netns_list())
+        state["stations"] = {name: address for name, address in state.get("stations", {}).items()
+                             if network.netns_name(self.name, name) in present}
+        self._save(state)
         cgroups.remove(self.name)
         if self.state_dir.exists():
             umount_all(self.state_dir)

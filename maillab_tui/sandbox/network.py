@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from maillab_tui.sandbox.topology import LabNetwork
@@ -77,6 +78,45 @@ def create(lab: str, net: LabNetwork) -> None:
         run(["ip", "-n", host_ns, "link", "set", "eth0", "up"])
 
 
+def check_station_address(net: LabNetwork, address: str) -> ipaddress.IPv4Address:
+    """The address, if a station may have it: inside the lab network and nobody else's."""
+    try:
+        ip = ipaddress.IPv4Address(address)
+    except ValueError as exc:
+        raise SandboxError(f"station address {address!r} is not an IPv4 address") from exc
+    taken = {net.dns: "the lab's DNS server", **{h.address: h.name for h in net.hosts}}
+    if ip not in net.subnet:
+        raise SandboxError(f"station address {address} is not in the lab network {net.subnet}")
+    if str(ip) in taken:
+        raise SandboxError(f"station address {address} is {taken[str(ip)]}'s",
+                           "choose a free address in the lab network, e.g. "
+                           f"{net.subnet.network_address + 10}")
+    return ip
+
+
+def add_station(lab: str, net: LabNetwork, name: str, address: str) -> str:
+    """A namespace `<lab>-<name>` with one address on the lab bridge (e.g. an instructor's PC).
+
+    It is a network namespace only: programs run there with `ip netns exec` see this machine's
+    files, which is what a controller such as ansible-playbook needs. Returns its name.
+    """
+    ip = check_station_address(net, address)
+    lab_ns, ns = netns_name(lab, "net"), netns_name(lab, name)
+    if lab_ns not in netns_list():
+        raise SandboxError(f"lab {lab!r} has no network", "start it with `maillab-tui sandbox up`")
+    port = f"s-{name}"[:15]
+    if ns not in netns_list():
+        run(["ip", "netns", "add", ns])
+    if port not in {link["ifname"] for link in _links(lab_ns)}:
+        run(["ip", "-n", lab_ns, "link", "add", port, "type", "veth",
+             "peer", "name", "eth0", "netns", ns])
+        run(["ip", "-n", ns, "addr", "add", f"{ip}/{net.prefixlen}", "dev", "eth0"])
+    run(["ip", "-n", lab_ns, "link", "set", port, "master", BRIDGE, "up"])
+    run(["ip", "-n", ns, "link", "set", "lo", "up"])
+    run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+    return ns
+
+
 def _links(ns: str) -> list[dict[str, object]]:
     proc = run(["ip", "-n", ns, "-j", "link", "show"], check=False)
     if proc.returncode != 0 or not proc.stdout.strip():
@@ -122,9 +162,11 @@ def dns_running(pid: int | None) -> bool:
     return pid_alive(pid)
 
 
-def delete(lab: str, net: LabNetwork) -> None:
-    """Delete the lab's namespaces (their links go with them)."""
+def delete(lab: str, net: LabNetwork, stations: Sequence[str] = ()) -> None:
+    """Delete the lab's namespaces, its stations' too (their links go with them)."""
     existing = set(netns_list())
-    for ns in [netns_name(lab, "net"), *(netns_name(lab, h.name) for h in net.hosts)]:
+    names = [netns_name(lab, "net"), *(netns_name(lab, h.name) for h in net.hosts),
+             *(netns_name(lab, s) for s in stations)]
+    for ns in names:
         if ns in existing:
             run(["ip", "netns", "delete", ns], check=False)

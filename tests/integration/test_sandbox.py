@@ -172,7 +172,28 @@ def test_another_lab_is_refused(lab: Lab) -> None:
         Path(f"/run/maillab-tui/{other.name}.lock").unlink(missing_ok=True)
 
 
+def test_a_station_joins_the_lab_network_and_no_other_address(lab: Lab) -> None:
+    ns = lab.add_station("probe", "192.168.56.20")
+    assert ns in lab.status().namespaces
+    # host1 answers from the station: a closed port is refused at once (no route would differ).
+    probe = ("import socket\ntry:\n socket.create_connection(('192.168.56.101', 9), 5)\n"
+             "except ConnectionRefusedError:\n print('refused')")
+    reached = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", probe],
+                             capture_output=True, text=True, timeout=30)
+    assert reached.stdout.strip() == "refused", reached.stdout + reached.stderr
+    with pytest.raises(SandboxError, match="host1's"):
+        lab.add_station("other", "192.168.56.101")
+    with pytest.raises(SandboxError, match="not in the lab network"):
+        lab.add_station("other", "10.0.0.1")
+    with pytest.raises(SandboxError, match="station 'probe'"):
+        lab.add_station("other", "192.168.56.20")
+    assert lab.add_station("probe", "192.168.56.20") == ns  # again: nothing changes
+    with pytest.raises(SandboxError, match="invalid station name"):
+        lab.add_station("host1", "192.168.56.21")
+
+
 def test_down_leaves_nothing_then_up_again(lab: Lab) -> None:
+    lab.add_station("probe", "192.168.56.20")  # a station is part of the lab: down removes it
     pids = lab.recorded_pids()
     loops = lab.recorded_loops()
     assert pids and loops
