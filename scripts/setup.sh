@@ -20,7 +20,9 @@ if ! grep -qs '^ID=debian' /etc/os-release; then
   exit 2
 fi
 
-packages=(python3 python3-venv python3-pip git tmux)
+# The tests also drive the TUI in tmux, grade the hosts over SSH with ansible-playbook and look
+# at the class report in headless Chromium.
+packages=(python3 python3-venv python3-pip git tmux openssh-client chromium fonts-ipafont-gothic)
 if [ -f "$ROOT/maillab_tui/sandbox/host-packages.txt" ]; then
   while read -r name _; do
     case "$name" in ''|'#'*) ;; *) packages+=("$name") ;; esac
