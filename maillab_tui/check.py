@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -56,6 +56,9 @@ class Result:
     message: Message
     evidence: tuple[str, ...] = ()
     diagnosis: Diagnosis | None = None
+    silent: bool = False
+    """The probe got no answer at all (a timeout): a definite failure seen earlier in the same
+    wait says more, so `wait_for` reports that one instead."""
 
 
 def _evidence(evidence: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -76,9 +79,10 @@ def failed(
     message: Message,
     evidence: str | Sequence[str] | None = None,
     diagnosis: Diagnosis | None = None,
+    silent: bool = False,
 ) -> Result:
-    """A failing result, ideally with the likely cause."""
-    return Result(Status.FAIL, message, _evidence(evidence), diagnosis)
+    """A failing result, ideally with the likely cause (`silent`: nothing answered at all)."""
+    return Result(Status.FAIL, message, _evidence(evidence), diagnosis, silent)
 
 
 def error(message: Message, evidence: str | Sequence[str] | None = None) -> Result:
@@ -392,15 +396,26 @@ def wait_for(
     interval: float,
     on_attempt: Callable[[int, Result], None] | None = None,
 ) -> tuple[Result, int]:
-    """Run a probe until it passes or `timeout` runs out; the last result and attempt count."""
+    """Run a probe until it passes or `timeout` runs out; the last result and attempt count.
+
+    When the last attempt got no answer at all but an earlier one failed definitely, the
+    earlier one is reported with the last one's evidence added: the kernel rate-limits ICMP
+    rejects, so a port that a firewall rejects can look silent when probed again and again.
+    """
     deadline = time.monotonic() + max(timeout, 0.0)
     attempts = 0
+    definite: Result | None = None
     while True:
         attempts += 1
         result = run_check(definition, ctx, params)
         if on_attempt is not None:
             on_attempt(attempts, result)
+        if result.status is Status.FAIL and not result.silent:
+            definite = result
         if result.status in (Status.PASS, Status.SKIP) or time.monotonic() >= deadline:
+            if result.status is Status.FAIL and result.silent and definite is not None:
+                later = tuple(f"later: {line}" for line in result.evidence)
+                return replace(definite, evidence=definite.evidence + later), attempts
             return result, attempts
         time.sleep(max(0.05, min(interval, deadline - time.monotonic())))
 

@@ -229,6 +229,7 @@ def unreachable_result(ctx: Context, exc: Unreachable, service: str, host: str, 
             t(f"{shown} の {port} 番ポートから {seconds:g} 秒以内に応答がありません",
               f"no answer from {shown} port {port} within {seconds:g} s"),
             evidence, diagnose("net.timeout", where=shown, seconds=f"{seconds:g}", address=address),
+            silent=True,
         )
     if exc.kind == "net-unreachable":
         return failed(

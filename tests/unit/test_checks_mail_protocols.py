@@ -141,6 +141,12 @@ def test_connect_timeout_is_reported_as_no_answer(monkeypatch: pytest.MonkeyPatc
     assert result.status is Status.FAIL
     assert code(result) == "net.timeout"
     assert "ping -c 3 192.168.56.102" in text(result)
+    assert result.silent  # an earlier definite answer in the same wait says more
+
+
+def test_a_rejected_connection_is_a_definite_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_socket_module(monkeypatch, OSError(errno.EHOSTUNREACH, "No route to host"))
+    assert not run("imap_login", make_ctx(), host="192.168.56.102").silent
 
 
 def test_network_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:

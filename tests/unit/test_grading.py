@@ -145,6 +145,32 @@ def test_wait_for_gives_up_at_the_timeout() -> None:
     assert time.monotonic() - started < 2
 
 
+def test_a_last_attempt_that_got_no_answer_does_not_hide_a_definite_failure() -> None:
+    # A firewall's ICMP rejects are rate-limited: the same closed port may look silent later.
+    calls = []
+
+    def closed_then_silent(ctx: Context):
+        calls.append(1)
+        if len(calls) == 1:
+            return failed("no route", "connect: No route to host",
+                          Diagnosis("firewall.closed", "closed"))
+        return failed("no answer", "connect: timed out", Diagnosis("net.timeout", "t"),
+                      silent=True)
+
+    definition = CheckDef("probe", "", {}, closed_then_silent)
+    result, attempts = wait_for(definition, Context("h", "debian12"), {}, timeout=0.3,
+                                interval=0.05)
+    assert attempts >= 2 and result.diagnosis is not None
+    assert result.diagnosis.code == "firewall.closed"
+    assert result.evidence == ("connect: No route to host", "later: connect: timed out")
+    # Silent from the start: the timeout is what there is to say.
+    silent = CheckDef("probe", "", {}, lambda ctx: failed("no answer", "timed out",
+                                                          Diagnosis("net.timeout", "t"),
+                                                          silent=True))
+    result, _ = wait_for(silent, Context("h", "debian12"), {}, timeout=0.1, interval=0.05)
+    assert result.diagnosis is not None and result.diagnosis.code == "net.timeout"
+
+
 def test_a_crashing_probe_is_an_error_not_a_crash() -> None:
     def broken(ctx: Context):
         raise RuntimeError("boom")
