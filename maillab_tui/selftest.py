@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +37,8 @@ from maillab_tui.chapter.model import Chapter, Problem, Step
 from maillab_tui.chapter.parser import ChapterError
 
 PHASES = ("before", "run", "after", "repeat")
+LAB = "lab"
+"""A mistake's `host` for what lies outside the hosts (the lab's DNS): sandbox commands."""
 SRC_IN_HOST = "/opt/maillab-tui/src"
 
 
@@ -215,9 +219,20 @@ def load_mistakes(chapter: Chapter) -> list[Mistake]:
                     f" (it has: {', '.join(c.check_id for c in step.checks)})",
                 )
             )
-        for name in (host, check_host):
+        for name in {host, check_host} - ({LAB} if host == LAB else set()):
             if name not in chapter.hosts:
                 problems.append(Problem(where, line, f"unknown host '{name}'"))
+        if host == LAB and check_host == LAB:
+            problems.append(Problem(where, line, "a mistake made on the lab needs check_host "
+                                                 f"(one of {', '.join(chapter.hosts)})"))
+        if host == LAB:
+            for key in ("make", "undo"):
+                words = str(item[key]).split()
+                if words[:1] != ["dns"]:
+                    problems.append(Problem(
+                        where, line, f"{key}: on host 'lab' it is a `maillab-tui sandbox dns` "
+                        f"command without the prefix, such as 'dns hide MX example2.jp', not "
+                        f"{item[key]!r}"))
         out.append(
             Mistake(
                 id=str(item["id"]),
@@ -236,6 +251,13 @@ def load_mistakes(chapter: Chapter) -> list[Mistake]:
     return out
 
 
+def sandbox_command(words: list[str]) -> tuple[int, str]:
+    """`maillab-tui sandbox WORDS...` on this machine (for mistakes made on the lab itself)."""
+    proc = subprocess.run([sys.executable, "-m", "maillab_tui.sandbox", *words],
+                          capture_output=True, text=True, timeout=120, check=False)
+    return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+
 RunSteps = Callable[[str, Step], tuple[bool, str]]
 """Runs a step's solve on a host; (ok, what happened) — bound to the runner by the caller."""
 
@@ -252,8 +274,10 @@ class SelfTest:
         chapter_ref: str = "mail-server",
         from_step: str | None = None,
         progress: Callable[[str], None] = print,
+        sandbox: Callable[[list[str]], tuple[int, str]] = sandbox_command,
     ) -> None:
         self.lab = lab
+        self.sandbox = sandbox
         self.chapter = chapter
         self.run_step = run_step
         self.platform = platform
@@ -467,6 +491,8 @@ class SelfTest:
         started = time.monotonic()
 
         def sh(host: str, script: str) -> tuple[int, str]:
+            if host == LAB:
+                return self.sandbox(shlex.split(script))
             proc = self.lab.exec(host, ["sh", "-c", script], timeout=120)
             return proc.returncode, (proc.stdout + proc.stderr).strip()
 

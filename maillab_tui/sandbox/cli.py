@@ -55,7 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reset", help="put a host back to its freshly built state")
     p.add_argument("host")
+
+    p = sub.add_parser(
+        "dns", help="the lab DNS's records: list, hide one, restore",
+        description="List the records the lab's DNS server serves, or hide one (as a DNS "
+        "server that lacks it would: e.g. `dns hide MX example2.jp`) and restore it. "
+        "Hidden records stay hidden across down/up; `up --fresh` restores them.",
+    )
+    p.add_argument("action", nargs="?", default="list", choices=("list", "hide", "restore"))
+    p.add_argument("type", nargs="?", choices=("A", "MX", "a", "mx"), metavar="TYPE",
+                   help="A or MX (restore without TYPE NAME restores every record)")
+    p.add_argument("name", nargs="?", help="e.g. example2.jp (MX) or mail.example2.jp (A)")
     return parser
+
+
+def _dns(lab: Lab, action: str, rtype: str | None, name: str | None) -> int:
+    if action == "hide" and (rtype is None or name is None):
+        print("sandbox dns: hide needs TYPE and NAME (e.g. `dns hide MX example2.jp`)",
+              file=sys.stderr)
+        return 2
+    if action == "hide":
+        lab.dns_hide(str(rtype), str(name))
+    elif action == "restore":
+        lab.dns_restore(rtype, name)
+    for rtype_, record, value, served in lab.dns_records():
+        print(f"  {rtype_:2} {record:18} {value:20} {'served' if served else 'HIDDEN'}")
+    return 0
 
 
 def _print_status(lab: Lab, as_json: bool) -> int:
@@ -104,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reset":
             lab.reset(args.host)
             return 0
+        if args.command == "dns":
+            return _dns(lab, args.action, args.type, args.name)
         if args.command == "exec":
             cmd = [*args.cmd, *tail]
             if not cmd:

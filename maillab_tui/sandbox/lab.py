@@ -16,6 +16,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -388,9 +389,12 @@ class Lab:
                 state["image_path"] = str(image.path)
                 self._save(state)
                 network.create(self.name, self.net)
+                if fresh:
+                    state.pop("dns_hidden", None)
                 if not network.dns_running(state.get("dns_pid")):
-                    state["dns_pid"] = network.start_dns(self.name, self.net, self.state_dir)
-                    self._save(state)
+                    state["dns_pid"] = network.start_dns(self.name, self.net, self.state_dir,
+                                                         state.get("dns_hidden", []))
+                self._save(state)
                 for h in self.net.hosts:
                     self._start_host(h, image, fresh=fresh)
                 for h in self.net.hosts:
@@ -629,6 +633,63 @@ class Lab:
             entry.pop("nspawn_pid", None)
         self._save(state)
 
+    @staticmethod
+    def _stop_dns(state: dict[str, Any]) -> None:
+        """End the recorded dnsmasq (and forget its PID in `state`)."""
+        dns = state.pop("dns_pid", None)
+        if dns and pid_alive(dns):
+            kill(int(dns), signal.SIGTERM)
+            if not wait_gone([int(dns)], 5):
+                kill(int(dns), signal.SIGKILL)
+                wait_gone([int(dns)], 5)
+
+    # -- the lab's DNS ----------------------------------------------------------------------
+
+    def dns_records(self) -> list[tuple[str, str, str, bool]]:
+        """The lab DNS's records: (type, name, value, served), hidden ones with served False."""
+        hidden = set(self._load().get("dns_hidden", []))
+        return [(t, n, v, f"{t} {n}" not in hidden) for t, n, v in network.dns_records(self.net)]
+
+    def dns_hide(self, rtype: str, name: str) -> None:
+        """Stop serving one record (as a DNS server that lacks it would): restarts dnsmasq."""
+        record = network.dns_record(self.net, rtype, name)
+        self._serve_dns(lambda hidden: hidden | {f"{record[0]} {record[1]}"})
+
+    def dns_restore(self, rtype: str | None = None, name: str | None = None) -> None:
+        """Serve a hidden record again, or every record when none is named."""
+        if rtype is None or name is None:
+            self._serve_dns(lambda hidden: set())
+            return
+        record = network.dns_record(self.net, rtype, name)
+        self._serve_dns(lambda hidden: hidden - {f"{record[0]} {record[1]}"})
+
+    def _serve_dns(self, change: Callable[[set[str]], set[str]]) -> None:
+        preflight.require_root()
+        with locked(self._lock):
+            state = self._load()
+            if not network.dns_running(state.get("dns_pid")):
+                raise SandboxError(f"lab {self.name!r} is not up",
+                                   "start it with `maillab-tui sandbox up`")
+            hidden = sorted(change(set(state.get("dns_hidden", []))))
+            self._stop_dns(state)
+            state["dns_hidden"] = hidden
+            state["dns_pid"] = network.start_dns(self.name, self.net, self.state_dir, hidden)
+            self._save(state)
+        self._wait_dns()
+
+    def _wait_dns(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) until the restarted dnsmasq answers on the lab network."""
+        host = self.net.hosts[0]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            probe = self.exec(host.name, ["dig", "+short", "+time=1", "+tries=1", host.fqdn,
+                                          "A", f"@{self.net.dns}"], timeout=5)
+            if probe.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise SandboxError(f"the lab's DNS server does not answer after {timeout:.0f} s",
+                           f"see {self.state_dir / 'dnsmasq.out'}")
+
     def _teardown(self, quiet: bool) -> None:
         state = self._load()
         running = bool(state.get("dns_pid")) or any(
@@ -638,12 +699,7 @@ class Lab:
             log(f"stopping lab {self.name!r}" if running else f"lab {self.name!r} is not running")
         self._stop_hosts(list(self.net.hosts))
         state = self._load()
-        dns = state.pop("dns_pid", None)
-        if dns and pid_alive(dns):
-            kill(int(dns), signal.SIGTERM)
-            if not wait_gone([int(dns)], 5):
-                kill(int(dns), signal.SIGKILL)
-                wait_gone([int(dns)], 5)
+        self._stop_dns(state)
         self._save(state)
         network.delete(self.name, self.net, list(state.get("stations", {})))
         present = set(network.netns_list())

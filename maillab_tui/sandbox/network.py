@@ -125,8 +125,29 @@ def _links(ns: str) -> list[dict[str, object]]:
     return result
 
 
-def dnsmasq_argv(net: LabNetwork, logfile: Path) -> list[str]:
-    """dnsmasq as the lab's authoritative-only DNS server (no forwarding, no DHCP)."""
+def dns_records(net: LabNetwork) -> list[tuple[str, str, str]]:
+    """The records the lab's DNS serves: (type, name, value), an MX and an A per host."""
+    out = []
+    for host in net.hosts:
+        out += [("MX", host.domain, f"10 {host.fqdn}"), ("A", host.fqdn, host.address)]
+    return out
+
+
+def dns_record(net: LabNetwork, rtype: str, name: str) -> tuple[str, str, str]:
+    """The served record of that type and name, or a SandboxError listing the records."""
+    for record in dns_records(net):
+        if record[0] == rtype.upper() and record[1] == name.lower().rstrip("."):
+            return record
+    known = ", ".join(f"{r[0]} {r[1]}" for r in dns_records(net))
+    raise SandboxError(f"the lab's DNS has no {rtype.upper()} record for {name}",
+                       f"its records are: {known}")
+
+
+def dnsmasq_argv(net: LabNetwork, logfile: Path, hidden: Sequence[str] = ()) -> list[str]:
+    """dnsmasq as the lab's authoritative-only DNS server (no forwarding, no DHCP).
+
+    `hidden` names records ("MX example2.jp") left out, as a DNS server missing them would.
+    """
     binary = which("dnsmasq")
     if binary is None:
         raise SandboxError("dnsmasq is not installed", "apt-get install dnsmasq-base")
@@ -137,20 +158,23 @@ def dnsmasq_argv(net: LabNetwork, logfile: Path) -> list[str]:
     reverse = ".".join(reversed(str(net.subnet.network_address).split(".")[:3]))
     argv.append(f"--local=/{reverse}.in-addr.arpa/")
     for host in net.hosts:
-        argv += [f"--local=/{host.domain}/",
-                 f"--host-record={host.fqdn},{host.address}",
-                 f"--mx-host={host.domain},{host.fqdn},10"]
+        argv.append(f"--local=/{host.domain}/")
+        if f"A {host.fqdn}" not in hidden:
+            argv.append(f"--host-record={host.fqdn},{host.address}")
+        if f"MX {host.domain}" not in hidden:
+            argv.append(f"--mx-host={host.domain},{host.fqdn},10")
     return argv
 
 
-def start_dns(lab: str, net: LabNetwork, state: Path) -> int:
+def start_dns(lab: str, net: LabNetwork, state: Path, hidden: Sequence[str] = ()) -> int:
     """Start dnsmasq inside the lab network's namespace; return its PID."""
     logfile = state / "dnsmasq.log"
     logfile.touch()
     logfile.chmod(0o666)
     with (state / "dnsmasq.out").open("ab") as out:
         proc = subprocess.Popen(
-            ["ip", "netns", "exec", netns_name(lab, "net"), *dnsmasq_argv(net, logfile)],
+            ["ip", "netns", "exec", netns_name(lab, "net"),
+             *dnsmasq_argv(net, logfile, hidden)],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             close_fds=True, start_new_session=True,
         )

@@ -172,6 +172,25 @@ def test_another_lab_is_refused(lab: Lab) -> None:
         Path(f"/run/maillab-tui/{other.name}.lock").unlink(missing_ok=True)
 
 
+def test_dns_hides_a_record_and_restores_it(lab: Lab) -> None:
+    try:
+        proc = cli("dns", "hide", "MX", "example2.jp")
+        assert proc.returncode == 0, proc.stderr
+        assert "MX example2.jp        10 mail.example2.jp  HIDDEN" in proc.stdout
+        assert sh(lab, "host1", "dig +short MX example2.jp").stdout.strip() == ""
+        assert sh(lab, "host1", "dig +short MX example1.jp").stdout.strip()
+        # Kept across down/up like the hosts' changes; the lab's state says so.
+        assert ["MX example2.jp"] == json.loads(
+            (lab.state_dir / "state.json").read_text())["dns_hidden"]
+    finally:
+        proc = cli("dns", "restore")
+    assert proc.returncode == 0, proc.stderr
+    assert "HIDDEN" not in proc.stdout
+    assert sh(lab, "host1", "dig +short MX example2.jp").stdout.strip() == "10 mail.example2.jp."
+    bad = cli("dns", "hide", "MX", "nosuch.jp")
+    assert bad.returncode == 1 and "its records are: MX example1.jp" in bad.stderr
+
+
 def test_a_station_joins_the_lab_network_and_no_other_address(lab: Lab) -> None:
     ns = lab.add_station("probe", "192.168.56.20")
     assert ns in lab.status().namespaces

@@ -8,7 +8,7 @@ import pytest
 
 from maillab_tui.sandbox import cli, lab_hosts, preflight
 from maillab_tui.sandbox.mirror import find_mirror
-from maillab_tui.sandbox.network import dnsmasq_argv
+from maillab_tui.sandbox.network import dns_record, dnsmasq_argv
 from maillab_tui.sandbox.topology import lab_name
 from maillab_tui.sandbox.util import SandboxError
 
@@ -63,6 +63,18 @@ def test_dns_records(tmp_path: Path) -> None:
     assert "--local=/example1.jp/" in argv and "--local=/example2.jp/" in argv
     assert "--host-record=mail.example2.jp,192.168.56.102" in argv
     assert "--mx-host=example2.jp,mail.example2.jp,10" in argv
+
+
+def test_hidden_dns_records_are_left_out(tmp_path: Path) -> None:
+    argv = dnsmasq_argv(lab_hosts(), tmp_path / "log", ["MX example2.jp", "A mail.example1.jp"])
+    assert "--mx-host=example2.jp,mail.example2.jp,10" not in argv
+    assert "--host-record=mail.example1.jp,192.168.56.101" not in argv
+    assert "--mx-host=example1.jp,mail.example1.jp,10" in argv
+    assert "--local=/example2.jp/" in argv  # still authoritative: the name has no record
+    assert dns_record(lab_hosts(), "mx", "Example2.jp.") == ("MX", "example2.jp",
+                                                             "10 mail.example2.jp")
+    with pytest.raises(SandboxError, match="no A record for example2.jp"):
+        dns_record(lab_hosts(), "A", "example2.jp")
 
 
 def test_lab_name(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -201,3 +201,38 @@ def test_stage_solves_and_grades_each_step_once_and_stops_a_host_where_told(chap
         ("do", "host1", True), ("do", "host2", True), ("look", "host1", False)]
     with pytest.raises(ValueError, match="nosuch"):
         test.stage({"host2": "nosuch"})
+
+
+def test_a_mistake_on_the_lab_runs_sandbox_commands_and_is_graded_on_check_host(
+        chapter, tmp_path: Path) -> None:
+    (tmp_path / "mistakes.yaml").write_text(
+        "- id: no-mx\n  host: lab\n  check_host: host2\n  step: do\n  check: shell-1\n"
+        "  diagnosis: x.broken\n  make: dns hide MX b.example\n  undo: dns restore\n",
+        encoding="utf-8")
+    (mistake,) = load_mistakes(chapter)
+    sandbox: list[list[str]] = []
+    graded: list = []
+
+    def statuses(host, step, made):
+        graded.append((host, step, bool(sandbox) and sandbox[-1][1] == "hide"))
+        return ["fail", "pass"] if graded[-1][2] else ["pass", "pass"]
+
+    test = SelfTest(FakeLab(statuses), chapter, lambda h, s: (True, ""),
+                    progress=lambda line: None,
+                    sandbox=lambda words: (sandbox.append(words), (0, ""))[1])
+    result = test.mistake(mistake)
+    assert result.ok, result.detail
+    assert sandbox == [["dns", "hide", "MX", "b.example"], ["dns", "restore"]]
+    assert graded == [("host2", "do", True), ("host2", "do", False)]
+
+
+def test_a_mistake_on_the_lab_must_name_a_check_host_and_a_dns_command(chapter, tmp_path) -> None:
+    (tmp_path / "mistakes.yaml").write_text(
+        "- id: x\n  host: lab\n  step: do\n  check: shell-1\n  diagnosis: d\n"
+        "  make: rm -rf /etc\n  undo: dns restore\n", encoding="utf-8")
+    with pytest.raises(ChapterError) as info:
+        load_mistakes(chapter)
+    text = str(info.value)
+    assert f"{tmp_path / 'mistakes.yaml'}:1: a mistake made on the lab needs check_host" in text
+    assert "make: on host 'lab' it is a `maillab-tui sandbox dns` command" in text
+    assert "undo:" not in text
