@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,8 +23,8 @@ from maillab_tui.sandbox import Lab
 from maillab_tui.sandbox.image import ADMIN_PASSWORD, ADMIN_USER
 from maillab_tui.selftest import SelfTest, StepRun
 from maillab_tui.selftest_cli import StepRunner
+from tests.conftest import ROOT, ansible_playbook
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ansible"
 STATION = "teacher"
 STATION_ADDRESS = "192.168.56.10"
@@ -34,14 +33,6 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-
-
-def ansible_playbook() -> str | None:
-    """ansible-playbook from this environment (the dev extra), MAILLAB_ANSIBLE_PLAYBOOK, or PATH."""
-    beside = Path(sys.executable).parent / "ansible-playbook"
-    return (os.environ.get("MAILLAB_ANSIBLE_PLAYBOOK")
-            or (str(beside) if beside.exists() else None)
-            or shutil.which("ansible-playbook"))
 
 
 def chromium() -> str | None:

@@ -180,8 +180,8 @@ def test_dns_hides_a_record_and_restores_it(lab: Lab) -> None:
         assert sh(lab, "host1", "dig +short MX example2.jp").stdout.strip() == ""
         assert sh(lab, "host1", "dig +short MX example1.jp").stdout.strip()
         # Kept across down/up like the hosts' changes; the lab's state says so.
-        assert ["MX example2.jp"] == json.loads(
-            (lab.state_dir / "state.json").read_text())["dns_hidden"]
+        assert json.loads(
+            (lab.state_dir / "state.json").read_text())["dns_hidden"] == ["MX example2.jp"]
     finally:
         proc = cli("dns", "restore")
     assert proc.returncode == 0, proc.stderr

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,15 +18,15 @@ import pytest
 import yaml
 
 from maillab_tui.classreport import load
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, ansible_playbook
 
 EXAMPLE = ROOT / "examples" / "ansible"
 TASK_KEYS = {
     "name", "block", "rescue", "always", "register", "when", "vars", "delegate_to",
     "delegate_facts", "run_once", "become", "changed_when", "failed_when",
-    "ignore_unreachable", "loop",
+    "ignore_unreachable", "loop", "environment",
 }  # fmt: skip
-PLAYBOOK = os.environ.get("MAILLAB_ANSIBLE_PLAYBOOK") or shutil.which("ansible-playbook")
+PLAYBOOK = ansible_playbook()
 
 
 def tasks(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -101,7 +100,9 @@ def test_playbook_syntax() -> None:
 def test_playbook_run_leaves_a_result_or_record_for_every_machine(tmp_path: Path) -> None:
     maillab = [sys.executable, "-m", "maillab_tui"]
     wrapper = tmp_path / "maillab-tui"
-    wrapper.write_text(f'#!/bin/sh\ncd {ROOT}\nexec {" ".join(maillab)} "$@"\n', encoding="utf-8")
+    factors = tmp_path / "factors"
+    wrapper.write_text(f'#!/bin/sh\necho "$MAILLAB_TIME_FACTOR" >> {factors}\ncd {ROOT}\n'
+                       f'exec {" ".join(maillab)} "$@"\n', encoding="utf-8")
     wrapper.chmod(0o755)
     local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
     inventory = {
@@ -134,6 +135,7 @@ def test_playbook_run_leaves_a_result_or_record_for_every_machine(tmp_path: Path
     extra = {
         "maillab_results_dir": str(results),
         "maillab_command": str(wrapper),
+        "maillab_time_factor": 0.5,
         "maillab_extra_args": ["--chapter", str(FIXTURES / "chapters" / "good.md"),
                                "--platform", "debian12"],
     }  # fmt: skip
@@ -154,3 +156,4 @@ def test_playbook_run_leaves_a_result_or_record_for_every_machine(tmp_path: Path
     assert got["yamada-host1"].host == "host1" and got["yamada-host1"].score is not None
     assert got["abe-host1"].status == "failed" and "host9" in got["abe-host1"].message
     assert got["abe-host2"].status == "unreachable" and got["abe-host2"].student == "阿部一郎"
+    assert factors.read_text().split() == ["0.5"] * 3  # every machine that was graded
