@@ -44,6 +44,7 @@ from maillab_tui.logpatterns import explain
 from maillab_tui.platform import PLATFORMS
 from maillab_tui.progress import Progress, ProgressStore, StepState
 from maillab_tui.text import render
+from maillab_tui.ui import japanese
 from maillab_tui.ui.logview import LogPane
 from maillab_tui.ui.messages import (
     CheckAttempt,
@@ -78,7 +79,13 @@ from maillab_tui.ui.stepview import (
 )
 from maillab_tui.ui.strings import KEY_HELP, KEYS, STATE_ICONS, tr
 
-WIDE = 120
+japanese.install()
+
+WIDE = 150
+"""From this width the mail log goes beside the step (its lines are long: below, they get the
+whole width), leaving the step at least 60 columns between the step list and the log."""
+ROOMY = 110
+"""From this width the step list is shown beside the step by default, and the footer in full."""
 LOG_DRAIN = 5000
 
 
@@ -202,7 +209,8 @@ class LabApp(App[int]):
     CSS = """
     Screen { layout: vertical; }
     #body { height: 1fr; layout: grid; grid-size: 3 1; grid-gutter: 0; }
-    #steps { height: 1fr; border: round $primary 50%; border-title-color: $text; }
+    #steps { height: 1fr; border: round $primary 50%; border-title-color: $text;
+             text-wrap: nowrap; text-overflow: ellipsis; }
     #steps:focus { border: round $primary; }
     #center { height: 1fr; }
     #step { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
@@ -321,16 +329,21 @@ class LabApp(App[int]):
         """True on a terminal wide enough for the log beside the step."""
         return self.size.width >= WIDE
 
+    @property
+    def roomy(self) -> bool:
+        """True on a terminal wide enough for the step list beside the step."""
+        return self.size.width >= ROOMY
+
     def _apply_layout(self) -> None:
         """Place the panes: the log beside (wide) or below (narrow); the step list shown or not."""
         body = self.query_one("#body")
         steps = self.query_one("#steps")
         log = self.query_one("#log")
         output = self.query_one("#output")
-        show_steps = self.steps_visible if self.steps_visible is not None else self.wide
+        show_steps = self.steps_visible if self.steps_visible is not None else self.roomy
         footer = self.query_one(Footer)
-        footer.compact = not self.wide
-        footer.show_command_palette = self.wide
+        footer.compact = not self.roomy
+        footer.show_command_palette = self.roomy
         steps.display = show_steps
         log.display = self.log_visible
         output.set_class(self.output_visible, "shown")
@@ -345,7 +358,7 @@ class LabApp(App[int]):
             log.styles.column_span = 1
             steps.styles.row_span = 1
         else:
-            columns = [*(["26"] if show_steps else []), "1fr"]
+            columns = [*([("30" if self.roomy else "26")] if show_steps else []), "1fr"]
             rows = ["1fr", *([str(self.log_height)] if self.log_visible else [])]
             body.styles.grid_size_columns = len(columns)
             body.styles.grid_size_rows = len(rows)
@@ -355,7 +368,10 @@ class LabApp(App[int]):
             steps.styles.row_span = 1
 
     def on_resize(self) -> None:
-        """Wide or narrow."""
+        """Wide or narrow: once the app has taken the new size (this handler runs first)."""
+        self.call_after_refresh(self._relayout)
+
+    def _relayout(self) -> None:
         self._apply_layout()
         self._update_texts()
 
@@ -462,7 +478,7 @@ class LabApp(App[int]):
         parts = []
         if self.host:
             role = self.chapter.hosts.get(self.host)
-            fqdn = role.vars.get("fqdn", "") if role and self.wide else ""
+            fqdn = role.vars.get("fqdn", "") if role and self.roomy else ""
             parts.append(f"{self.host} ({fqdn})" if fqdn else self.host)
         parts.append(self.platform or "?")
         if self.steps:
@@ -803,7 +819,7 @@ class LabApp(App[int]):
 
     def action_toggle_steps(self) -> None:
         """Show or hide the step list."""
-        shown = self.steps_visible if self.steps_visible is not None else self.wide
+        shown = self.steps_visible if self.steps_visible is not None else self.roomy
         self.steps_visible = not shown
         self._apply_layout()
         if self.steps_visible:

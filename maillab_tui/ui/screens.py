@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from maillab_tui.logpatterns import Explanation
+from maillab_tui.ui.stepview import markdown_parser
 from maillab_tui.ui.strings import KEY_HELP, KEYS, tr
 
 MODAL_CSS = """
@@ -243,7 +244,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label(tr("help.title", lang), classes="modal-title")
             with VerticalScroll():
                 yield Static(Text(tr("help.intro", lang)))
-                yield Markdown(self.key_table(), id="help-keys")
+                yield Markdown(self.key_table(), id="help-keys", parser_factory=markdown_parser)
                 yield Static(Text(tr("help.states", lang)))
                 yield Static(Text(tr("help.log", lang)))
             with Horizontal(classes="buttons"):

@@ -6,9 +6,12 @@ One step is rendered at a time (a whole chapter of markdown takes too long to mo
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -261,6 +264,45 @@ def step_meta(step: Step, state: StepState, language: str, has_checks: bool) -> 
     return " · ".join(parts)
 
 
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _joins_without_space(before: str, after: str) -> bool:
+    """Whether a line break between these two characters is no space in the text.
+
+    Japanese has no spaces between words: a break between two wide characters is nothing (as
+    Pandoc's east_asian_line_breaks has it), and neither is one next to wide punctuation
+    (`、` `。` `（`). A break between `ISO` and `イメージ` stays a space, as authors write it.
+    """
+    if _wide(before) and _wide(after):
+        return True
+    return any(_wide(c) and unicodedata.category(c).startswith("P") for c in (before, after))
+
+
+def join_japanese_lines(state: StateCore) -> None:
+    """A markdown-it core rule: soft line breaks inside Japanese text become nothing."""
+    for token in state.tokens:
+        children = token.children or []
+        for index, child in enumerate(children):
+            if child.type != "softbreak":
+                continue
+            before = next((c.content[-1] for c in reversed(children[:index])
+                           if c.type in ("text", "code_inline") and c.content), "")
+            after = next((c.content[0] for c in children[index + 1:]
+                          if c.type in ("text", "code_inline") and c.content), "")
+            if before and after and _joins_without_space(before, after):
+                child.type, child.content = "text", ""
+
+
+def markdown_parser() -> MarkdownIt:
+    """Textual's own parser ("gfm-like"), reading Japanese line breaks as Japanese."""
+    parser = MarkdownIt("gfm-like")
+    parser.core.ruler.push("join_japanese_lines", join_japanese_lines)
+    return parser
+
+
 def markdown_widget(text: str) -> Markdown:
     """A markdown chunk of a step (links are not followed from a lab terminal)."""
-    return Markdown(clean_fences(text), open_links=False, classes="step-text")
+    return Markdown(clean_fences(text), open_links=False, classes="step-text",
+                    parser_factory=markdown_parser)

@@ -46,7 +46,7 @@ async def test_navigation_between_steps(make_app: Any, size: tuple[int, int]) ->
         assert step_id(app) == "intro"
         text = screen_text(app)
         assert "1/8" in text and "はじめに" in text
-        assert "mail.example1.jp（192.168.56.101）" in text       # variables filled in
+        assert "mail.example1.jp" in text and "（192.168.56.101）" in text  # variables filled in
         await pilot.press("n")                                       # a step without checks
         await wait_for(pilot, lambda: step_id(app) == "hello")
         await pilot.pause(0.2)
@@ -525,3 +525,37 @@ async def test_a_failing_solution_is_not_recorded_as_skipped(make_app: Any) -> N
         await wait_for(pilot, lambda: any("解答のコマンドが失敗しました" in n.message
                                           for n in app._notifications), timeout=15)
         assert app.progress.state("optional") is StepState.NOT_STARTED
+
+
+@pytest.mark.parametrize(("size", "steps_shown", "log_beside"), [
+    ((80, 24), False, False), ((120, 32), True, False), ((160, 48), True, True)])
+async def test_layout_by_width(make_app: Any, size: tuple[int, int], steps_shown: bool,
+                               log_beside: bool) -> None:
+    """The step keeps room to read: the log goes beside it only from 150 columns."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await started(app, pilot)
+        steps, step, log = (app.query_one(q) for q in ("#steps", "#step", "#log"))
+        assert steps.display is steps_shown
+        if log_beside:
+            assert log.region.x >= step.region.right and log.region.y == step.region.y
+        else:
+            assert log.region.y >= step.region.bottom and log.region.width == size[0]
+        assert step.region.width >= 60 or size[0] < 110
+        await pilot.press("t")  # the step list is a toggle at every width
+        await pilot.pause()
+        assert steps.display is not steps_shown
+
+
+async def test_the_layout_follows_the_terminal_when_it_is_resized(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        steps, step, log = (app.query_one(q) for q in ("#steps", "#step", "#log"))
+        assert log.region.x >= step.region.right
+        await pilot.resize_terminal(120, 32)
+        await wait_for(pilot, lambda: log.region.y >= step.region.bottom)
+        assert steps.display and log.region.width == 120
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: not steps.display)
+        assert "mail.example1.jp" not in (app.sub_title or "")  # the header keeps to the point
