@@ -1,8 +1,11 @@
 """Firewall checks: a service is allowed by firewalld; a port answers from this machine.
 
-`firewall_service` reads `firewall-cmd --zone=Z --list-all` twice, for the running
-configuration and with `--permanent`, and parses the `services:` and `ports:` lines (a
-service also counts as open when its port, e.g. `25/tcp`, is listed). The textbook's
+`firewall_service` asks firewalld for the zone's running and permanent settings over D-Bus
+(`busctl call org.fedoraproject.FirewallD1 ... getZoneSettings2`, milliseconds), and where
+that gets no answer (firewalld stopped or not installed, no busctl, not allowed) reads
+`firewall-cmd --zone=Z --list-all` twice, for the running configuration and with
+`--permanent` (about a second a call), parsing the `services:` and `ports:` lines. A
+service also counts as open when its port, e.g. `25/tcp`, is listed. The textbook's
 commands change the permanent configuration and then `--reload`; forgetting the reload
 leaves the service closed now (`firewall.not-reloaded`); opening it without `--permanent`
 loses it at the next reload or boot (`firewall.not-permanent`). It also makes sure the zone
@@ -23,9 +26,11 @@ firewall.not-running, firewall.inactive-zone; port_reachable adds the connection
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from maillab_tui.check import (
     Context,
@@ -75,6 +80,75 @@ def _firewall_cmd(ctx: Context, argv: list[str], timeout: float) -> Proc:
         return proc
 
 
+_BUS = "org.fedoraproject.FirewallD1"
+_PATH = "/org/fedoraproject/FirewallD1"
+
+
+def _bus_call(ctx: Context, path: str, interface: str, method: str,
+              *args: str) -> list[Any] | None:
+    """One method call to firewalld over D-Bus (busctl): the reply's values, or None."""
+    argv = ["busctl", "--json=short", "call", _BUS, path, interface, method,
+            *(["s", *args] if args else [])]
+    proc = _firewall_cmd(ctx, argv, 10)
+    if proc.returncode != 0:
+        return None
+    try:
+        data = json.loads(proc.stdout).get("data")
+    except (ValueError, AttributeError):
+        return None
+    return data if isinstance(data, list) and data else None
+
+
+def _settings_zone(zone: str, settings: Any, *, active: bool = False,
+                   default: bool = False) -> FirewallZone | None:
+    """A FirewallZone from firewalld's zone settings (a{sv}: services as, ports a(ss))."""
+    if not isinstance(settings, dict):
+        return None
+
+    def values(key: str) -> list[Any]:
+        entry = settings.get(key) or {}
+        data = entry.get("data", []) if isinstance(entry, dict) else []
+        return data if isinstance(data, list) else []
+
+    ports = tuple(f"{p[0]}/{p[1]}" for p in values("ports")
+                  if isinstance(p, list) and len(p) == 2)
+    return FirewallZone(zone, active=active, default=default,
+                        interfaces=tuple(map(str, values("interfaces"))),
+                        sources=tuple(map(str, values("sources"))),
+                        services=tuple(map(str, values("services"))), ports=ports)
+
+
+def _zones_over_dbus(ctx: Context, zone: str) -> tuple[FirewallZone, FirewallZone,
+                                                        list[str]] | None:
+    """The running and permanent zone from firewalld itself, in milliseconds; None if it
+    does not answer that way (then firewall-cmd is asked: it says why, but costs a second).
+    """
+    running = _bus_call(ctx, _PATH, f"{_BUS}.zone", "getZoneSettings2", zone)
+    default = _bus_call(ctx, _PATH, _BUS, "getDefaultZone")
+    active = _bus_call(ctx, _PATH, f"{_BUS}.zone", "getActiveZones")
+    path = _bus_call(ctx, f"{_PATH}/config", f"{_BUS}.config", "getZoneByName", zone)
+    if running is None or default is None or active is None or path is None:
+        return None
+    permanent = _bus_call(ctx, str(path[0]), f"{_BUS}.config.zone", "getSettings2")
+    if permanent is None:
+        return None
+    in_use = isinstance(active[0], dict) and zone in active[0]
+    now = _settings_zone(zone, running[0], active=in_use, default=default[0] == zone)
+    kept = _settings_zone(zone, permanent[0])
+    if now is None or kept is None:
+        return None
+    evidence = []
+    for label, z in (("running", now), ("--permanent", kept)):
+        flags = [f for f, on in (("default", z.default), ("active", z.active)) if on]
+        evidence += [f"{label}: {zone}" + (f" ({', '.join(flags)})" if flags else ""),
+                     f"{label}: services: {' '.join(z.services)}",
+                     f"{label}: ports: {' '.join(z.ports)}"]
+    if not now.active and not now.default:
+        zones = sorted(active[0]) if isinstance(active[0], dict) else []
+        evidence.append(f"active zones: {', '.join(zones)}; default zone: {default[0]}")
+    return now, kept, evidence
+
+
 def _prefetch(ctx: Context, zone: str) -> None:
     """Ask for the running and the permanent zone at once rather than one after the other."""
     questions = [["firewall-cmd", f"--zone={zone}", "--list-all"],
@@ -118,6 +192,9 @@ def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None
 def firewall_service(ctx: Context, service: str, zone: str = "public",
                      installed: bool = False) -> Result:
     """Compare the running and the permanent zone; skip where firewalld is not installed."""
+    fast = _zones_over_dbus(ctx, zone)
+    if fast is not None:
+        return _verdict(ctx, service, zone, *fast)
     state = _firewall_cmd(ctx, ["firewall-cmd", "--state"], 10)
     if state.missing and installed:
         return failed(t("firewalld がインストールされていません", "firewalld is not installed"),
@@ -142,14 +219,20 @@ def firewall_service(ctx: Context, service: str, zone: str = "public",
     permanent, perm_lines, stop = _zone(ctx, zone, permanent=True)
     if stop is not None:
         return stop
-    evidence = [*run_lines, *perm_lines]
+    return _verdict(ctx, service, zone, running, permanent, [*run_lines, *perm_lines])
+
+
+def _verdict(ctx: Context, service: str, zone: str, running: FirewallZone | None,
+             permanent: FirewallZone | None, evidence: list[str]) -> Result:
+    """Open now and kept, open only until the next reload, only after one, or closed."""
     now = running is not None and running.allows(service)
     kept = permanent is not None and permanent.allows(service)
     port = FIREWALL_SERVICE_PORTS.get(service, "?").split("/")[0]
     if now and kept:
         if running is not None and not running.active and not running.default:
-            default = ctx.run(["firewall-cmd", "--get-default-zone"], timeout=10).stdout.strip()
-            active_proc = ctx.run(["firewall-cmd", "--get-active-zones"], timeout=10)
+            default = _firewall_cmd(ctx, ["firewall-cmd", "--get-default-zone"],
+                                    10).stdout.strip()
+            active_proc = _firewall_cmd(ctx, ["firewall-cmd", "--get-active-zones"], 10)
             active = [line.strip() for line in active_proc.stdout.splitlines()
                       if line.strip() and not line[0].isspace()]
             if zone != default and active and zone not in active:

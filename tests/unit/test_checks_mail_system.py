@@ -168,11 +168,93 @@ def zone(services: str, *, ports: str = "", permanent: bool = False, active: boo
     return 0, out, ""
 
 
+NO_BUS = (1, "", "Call failed: The name org.fedoraproject.FirewallD1 was not provided by any "
+                 ".service files\n")
+
+
 def firewall(running: tuple[int, str, str], permanent: tuple[int, str, str],
              state: tuple[int, str, str] = (0, "running\n", "")) -> dict[tuple[str, ...], Any]:
+    """firewall-cmd's answers, with D-Bus not answering (so the check falls back to them)."""
     return {("firewall-cmd", "--state"): state,
             ("firewall-cmd", "--zone=public", "--list-all"): running,
-            ("firewall-cmd", "--permanent", "--zone=public", "--list-all"): permanent}
+            ("firewall-cmd", "--permanent", "--zone=public", "--list-all"): permanent,
+            ("busctl", "*"): NO_BUS}
+
+
+BUS = ("busctl", "--json=short", "call", "org.fedoraproject.FirewallD1")
+RECORDED_SETTINGS = (  # busctl's reply on Debian 12 (firewalld 1.3) after the chapter's steps
+    '{"type":"a{sv}","data":[{"short":{"type":"s","data":"Public"},"target":{"type":"s",'
+    '"data":"default"},"services":{"type":"as","data":["ssh","dhcpv6-client","smtp","imap",'
+    '"pop3"]},"masquerade":{"type":"b","data":false},"forward":{"type":"b","data":true}}]}')
+
+
+def settings(services: list[str], ports: list[list[str]] | None = None) -> tuple[int, str, str]:
+    data: dict[str, Any] = {"target": {"type": "s", "data": "default"},
+                            "services": {"type": "as", "data": services}}
+    if ports:
+        data["ports"] = {"type": "a(ss)", "data": ports}
+    return 0, json.dumps({"type": "a{sv}", "data": [data]}), ""
+
+
+def bus(running: tuple[int, str, str], permanent: tuple[int, str, str], *,
+        default: str = "public", active: str = "public") -> dict[tuple[str, ...], Any]:
+    """firewalld's D-Bus answers; firewall-cmd is never asked (the test fails if it is)."""
+    root, zone = "/org/fedoraproject/FirewallD1", "org.fedoraproject.FirewallD1.zone"
+    config = "/org/fedoraproject/FirewallD1/config/zone/6"
+    return {
+        (*BUS, root, zone, "getZoneSettings2", "s", "public"): running,
+        (*BUS, root, "org.fedoraproject.FirewallD1", "getDefaultZone"):
+            (0, json.dumps({"type": "s", "data": [default]}), ""),
+        (*BUS, root, zone, "getActiveZones"):
+            (0, json.dumps({"type": "a{sa{sas}}", "data": [
+                {active: {"interfaces": {"type": "as", "data": ["eth0"]}}}]}), ""),
+        (*BUS, f"{root}/config", "org.fedoraproject.FirewallD1.config", "getZoneByName", "s",
+         "public"): (0, json.dumps({"type": "o", "data": [config]}), ""),
+        (*BUS, config, "org.fedoraproject.FirewallD1.config.zone", "getSettings2"): permanent,
+    }  # fmt: skip
+
+
+def test_firewall_over_dbus_open_both_ways() -> None:
+    result = run("firewall_service", make_ctx(table=bus((0, RECORDED_SETTINGS, ""),
+                                                        settings(["ssh", "smtp"]))),
+                 service="smtp")
+    assert result.status is Status.PASS, text(result)
+    assert "running: public (default, active)" in result.evidence
+    assert "running: services: ssh dhcpv6-client smtp imap pop3" in result.evidence
+
+
+@pytest.mark.parametrize(("running", "permanent", "diagnosis"), [
+    (["ssh"], ["ssh", "imap"], "firewall.not-reloaded"),
+    (["ssh", "imap"], ["ssh"], "firewall.not-permanent"),
+    (["ssh"], ["ssh"], "firewall.closed"),
+])  # fmt: skip
+def test_firewall_over_dbus_diagnoses(running: list[str], permanent: list[str],
+                                      diagnosis: str) -> None:
+    table = bus(settings(running), settings(permanent))
+    result = run("firewall_service", make_ctx(table=table), service="imap")
+    assert code(result) == diagnosis, text(result)
+
+
+def test_firewall_over_dbus_ports_and_zone_not_in_use() -> None:
+    table = bus(settings(["ssh"], [["143", "tcp"]]), settings(["ssh"], [["143", "tcp"]]))
+    assert run("firewall_service", make_ctx(table=table), service="imap").status is Status.PASS
+    table = bus(settings(["imap"]), settings(["imap"]), default="home", active="home")
+    table[("firewall-cmd", "--get-default-zone")] = (0, "home\n", "")
+    table[("firewall-cmd", "--get-active-zones")] = (0, "home\n  interfaces: eth0\n", "")
+    result = run("firewall_service", make_ctx(table=table), service="imap")
+    assert code(result) == "firewall.inactive-zone"
+    assert "active zones: home; default zone: home" in result.evidence
+
+
+def test_firewall_falls_back_to_firewall_cmd_when_dbus_does_not_answer() -> None:
+    runner_table = firewall(zone(f"{BASE} smtp"), zone(f"{BASE} smtp", permanent=True))
+    ctx = make_ctx(table=runner_table)
+    assert run("firewall_service", ctx, service="smtp").status is Status.PASS
+    asked = [call[0] for call in ctx.runner.calls]  # type: ignore[attr-defined]
+    assert asked[0] == "busctl" and "firewall-cmd" in asked
+    garbled = bus((0, "not json", ""), settings(["smtp"]))
+    garbled.update(runner_table)
+    assert run("firewall_service", make_ctx(table=garbled), service="smtp").status is Status.PASS
 
 
 BASE = "cockpit dhcpv6-client ssh"
@@ -213,20 +295,23 @@ def test_firewall_port_counts_as_the_service() -> None:
 
 
 def test_firewall_not_running_and_not_installed() -> None:
-    table = {("firewall-cmd", "--state"): (252, "not running\n", "")}
+    table = {("firewall-cmd", "--state"): (252, "not running\n", ""), ("busctl", "*"): NO_BUS}
     result = run("firewall_service", make_ctx(table=table), service="smtp")
     assert code(result) == "firewall.not-running"
     assert "systemctl enable --now firewalld" in text(result)
-    absent = run("firewall_service", make_ctx(missing=("firewall-cmd",)), service="smtp")
+    no_bus = {("busctl", "*"): NO_BUS}
+    absent = run("firewall_service", make_ctx(table=no_bus, missing=("firewall-cmd",)),
+                 service="smtp")
     assert absent.status is Status.SKIP
-    required = run("firewall_service", make_ctx(missing=("firewall-cmd",)), service="smtp",
-                   installed=True)
+    required = run("firewall_service", make_ctx(missing=("firewall-cmd", "busctl")),
+                   service="smtp", installed=True)
     assert required.status is Status.FAIL
     assert code(required) == "firewall.not-installed"
 
 
 def test_firewall_without_authorization_needs_root() -> None:
     table = {("firewall-cmd", "--state"): (0, "running\n", ""),
+             ("busctl", "*"): (1, "", "Call failed: Access denied\n"),
              ("firewall-cmd", "--zone=public", "--list-all"):
              (1, "", "Authorization failed.\n    Make sure polkit agent is running or run the "
                      "application as superuser.")}
