@@ -911,6 +911,9 @@ class Run:
         if session is None:
             return []
         timing = self.timing
+        # Everyone in the family now, before Ctrl-C: a child that ignores SIGINT (a background
+        # job of `sh -c`) is re-parented when its parent dies, and only its key finds it then.
+        session.track(force=True)
         if session.alive():
             self._emit(Stopping("interrupt", why))
             session.interrupt()

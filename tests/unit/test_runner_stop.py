@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import time
 from pathlib import Path
 
@@ -61,6 +63,27 @@ def test_cancel_reaches_background_children() -> None:
     result, _, pid = cancel_after_start(Runner(Target(), timing=QUICK), code, mark)
     assert result.status == "cancelled" and not result.leftovers
     assert_nothing_left(mark, pid)
+
+
+def test_cancel_right_after_start_reaches_a_child_in_a_session_of_its_own() -> None:
+    # Only its parent links it to the family, and Ctrl-C ends the parent: the family must be
+    # taken before Ctrl-C, not at the next periodic look (once a second).
+    mark, other = marker(), marker()
+    code = f"setsid sleep {other} & sleep {mark}; wait"
+    runner = Runner(Target(), timing=QUICK)
+    recorder = Recorder()
+    run = runner.start(block(code), recorder)
+    thread, out = in_thread(run)
+    wait_for(lambda: run.pid is not None and processes_with(mark) and processes_with(other))
+    runner.cancel()
+    thread.join(15)
+    assert not thread.is_alive()
+    try:
+        assert out["result"].status == "cancelled"  # type: ignore[attr-defined]
+        wait_for(lambda: not processes_with(other), timeout=5)
+    finally:
+        for pid in processes_with(other):  # this test's own sleep, if the runner missed it
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_cancel_a_program_ignoring_ctrl_c_and_sigterm_ends_with_sigkill() -> None:
