@@ -743,6 +743,7 @@ class Lab:
                                    "run `maillab-tui sandbox up --fresh`")
             started = time.monotonic()
             self._stop_hosts([h], hard=True)  # its changes are thrown away: no shutdown needed
+            network.renew_host(self.name, self.net, h.name)
             self._start_host(h, image, fresh=True)
             self._wait_ready(h)
             log(f"{h.name} reset ({time.monotonic() - started:.1f} s)")

@@ -52,6 +52,15 @@ def in_subnet(addresses: list[str], subnet: ipaddress.IPv4Network) -> list[str]:
     return [a for a in addresses if ipaddress.IPv4Interface(a).ip in subnet]
 
 
+def mac(address: str) -> str:
+    """A host's fixed MAC address, from its IPv4 address (02:00:c0:a8:38:65 for .56.101).
+
+    Like a VM's, it stays the same when the host is reset, so the other hosts' neighbour
+    entries stay right (a new random one each time left the peer unreachable for seconds).
+    """
+    return "02:00:" + ":".join(f"{octet:02x}" for octet in ipaddress.IPv4Address(address).packed)
+
+
 def create(lab: str, net: LabNetwork) -> None:
     """Create the namespaces, bridge, veth pairs and addresses (skipping what already exists)."""
     existing = set(netns_list())
@@ -71,6 +80,7 @@ def create(lab: str, net: LabNetwork) -> None:
         if port not in links:
             run(["ip", "-n", lab_ns, "link", "add", port, "type", "veth",
                  "peer", "name", "eth0", "netns", host_ns])
+            run(["ip", "-n", host_ns, "link", "set", "eth0", "address", mac(host.address)])
             run(["ip", "-n", host_ns, "addr", "add", f"{host.address}/{net.prefixlen}",
                  "dev", "eth0"])
         run(["ip", "-n", lab_ns, "link", "set", port, "master", BRIDGE, "up"])
@@ -110,6 +120,7 @@ def add_station(lab: str, net: LabNetwork, name: str, address: str) -> str:
     if port not in {link["ifname"] for link in _links(lab_ns)}:
         run(["ip", "-n", lab_ns, "link", "add", port, "type", "veth",
              "peer", "name", "eth0", "netns", ns])
+        run(["ip", "-n", ns, "link", "set", "eth0", "address", mac(str(ip))])
         run(["ip", "-n", ns, "addr", "add", f"{ip}/{net.prefixlen}", "dev", "eth0"])
     run(["ip", "-n", lab_ns, "link", "set", port, "master", BRIDGE, "up"])
     run(["ip", "-n", ns, "link", "set", "lo", "up"])
@@ -184,6 +195,19 @@ def start_dns(lab: str, net: LabNetwork, state: Path, hidden: Sequence[str] = ()
 def dns_running(pid: int | None) -> bool:
     """Whether the recorded dnsmasq is still running."""
     return pid_alive(pid)
+
+
+def renew_host(lab: str, net: LabNetwork, host: str) -> None:
+    """A new network namespace for a stopped host: nothing of its old one carries over.
+
+    A host's firewall (firewalld's nftables ruleset), connection tracking and neighbours live
+    in its namespace, not in its files: a host reset to its fresh files but left in its old
+    namespace would still reject what its old firewalld rejected.
+    """
+    ns = netns_name(lab, host)
+    if ns in netns_list():
+        run(["ip", "netns", "delete", ns])
+    create(lab, net)
 
 
 def delete(lab: str, net: LabNetwork, stations: Sequence[str] = ()) -> None:

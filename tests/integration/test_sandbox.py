@@ -133,6 +133,8 @@ def test_cli_exec_passes_exit_code_and_stderr(lab: Lab) -> None:
 def test_apt_install_postfix_offline_then_reset(lab: Lab) -> None:
     try:
         sh(lab, "host1", "echo before-reset > /root/marker")
+        # State of the host's network namespace, as firewalld's nftables ruleset is.
+        sh(lab, "host1", "ip addr add 10.99.0.1/32 dev lo")
         sh(lab, "host1", "apt-get update", timeout=120)
         sh(lab, "host1", "DEBIAN_FRONTEND=noninteractive apt-get install -y postfix", timeout=300)
         assert sh(lab, "host1", "postconf -h myhostname").stdout.strip() == "mail.example1.jp"
@@ -145,6 +147,8 @@ def test_apt_install_postfix_offline_then_reset(lab: Lab) -> None:
     assert reset_time < 60
     assert sh(lab, "host1", "test -e /root/marker", ok=False).returncode != 0
     assert sh(lab, "host1", "dpkg -s postfix", ok=False).returncode != 0
+    assert "10.99.0.1" not in sh(lab, "host1", "ip -4 addr show").stdout  # a new namespace
+    sh(lab, "host2", "ping -c 1 -W 5 192.168.56.101")  # and on the lab network again
     state = sh(lab, "host1", "systemctl is-system-running", ok=False).stdout.strip()
     assert state in ("running", "degraded")
 

@@ -8,7 +8,7 @@ import pytest
 
 from maillab_tui.sandbox import cli, lab_hosts, preflight
 from maillab_tui.sandbox.mirror import find_mirror
-from maillab_tui.sandbox.network import dns_record, dnsmasq_argv
+from maillab_tui.sandbox.network import dns_record, dnsmasq_argv, mac
 from maillab_tui.sandbox.topology import lab_name
 from maillab_tui.sandbox.util import SandboxError
 
@@ -102,3 +102,8 @@ def test_cli_explains_instead_of_tracebacks(monkeypatch: pytest.MonkeyPatch,
 
     assert cli.main(["exec", "host1"]) == 2
     assert "no command" in capsys.readouterr().err
+
+
+def test_a_hosts_mac_address_follows_from_its_ip_address() -> None:
+    assert mac("192.168.56.101") == "02:00:c0:a8:38:65"
+    assert mac("192.168.56.102") != mac("192.168.56.101")
