@@ -3,7 +3,8 @@
 host1 has done the whole chapter; host2 stopped after reading its mail (the `mail` command
 half), as a slower student would. ansible-playbook runs examples/ansible/grade.yml from the
 lab network, `maillab-tui report` merges what it fetched, and headless Chromium shows the page
-(the screenshot is kept in test-artifacts/class-report.png).
+(the screenshot is kept in test-artifacts/class-report.png). Last, the playbook installs
+maillab-tui from a wheel on both hosts before grading them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from maillab_tui import __version__
+from maillab_tui.sandbox.image import VENV
 from tests.integration.classroom import (
     ROOT,
     STUDENT,
@@ -174,3 +177,24 @@ def test_the_station_goes_with_the_lab(classroom) -> None:
     from maillab_tui.sandbox import network
 
     assert network.in_subnet(network.netns_addresses(None), lab.net.subnet) == []
+
+
+def test_the_playbook_installs_maillab_tui_from_a_wheel_first(classroom, tmp_path) -> None:
+    lab, instructor, _ = classroom
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+         "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    wheel = next(tmp_path.glob("maillab_tui-*.whl"))
+    results = instructor.workdir / "results-wheel"
+    # Into the hosts' own maillab-tui venv: its dependencies are there (no internet in the lab).
+    proc, _ = instructor.grade(results, {"maillab_wheel": str(wheel), "maillab_venv": VENV,
+                                         "maillab_time_factor": 0.1})
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    for host in ("host1", "host2"):
+        got = json.loads((results / f"yamada-{host}.json").read_text(encoding="utf-8"))
+        assert got.get("kind") != "failure", got
+        assert got["version"] == __version__ and got["host"] == host
+        where = lab.exec(host, [f"{VENV}/bin/python", "-c",
+                                "import maillab_tui; print(maillab_tui.__file__)"]).stdout
+        assert "/site-packages/maillab_tui/" in where  # the wheel's copy, not the working tree
