@@ -219,8 +219,8 @@ def load_mistakes(chapter: Chapter) -> list[Mistake]:
                     f" (it has: {', '.join(c.check_id for c in step.checks)})",
                 )
             )
-        for name in {host, check_host} - ({LAB} if host == LAB else set()):
-            if name not in chapter.hosts:
+        for name in dict.fromkeys((host, check_host)):
+            if name not in chapter.hosts and not (name == LAB and name == host):
                 problems.append(Problem(where, line, f"unknown host '{name}'"))
         if host == LAB and check_host == LAB:
             problems.append(Problem(where, line, "a mistake made on the lab needs check_host "

@@ -75,17 +75,21 @@ def create(lab: str, net: LabNetwork) -> None:
     run(["ip", "-n", lab_ns, "link", "set", "lo", "up"])
     run(["ip", "-n", lab_ns, "link", "set", BRIDGE, "up"])
     for host in net.hosts:
-        host_ns = netns_name(lab, host.name)
-        port = f"v-{host.name}"[:15]
-        if port not in links:
-            run(["ip", "-n", lab_ns, "link", "add", port, "type", "veth",
-                 "peer", "name", "eth0", "netns", host_ns])
-            run(["ip", "-n", host_ns, "link", "set", "eth0", "address", mac(host.address)])
-            run(["ip", "-n", host_ns, "addr", "add", f"{host.address}/{net.prefixlen}",
-                 "dev", "eth0"])
-        run(["ip", "-n", lab_ns, "link", "set", port, "master", BRIDGE, "up"])
-        run(["ip", "-n", host_ns, "link", "set", "lo", "up"])
-        run(["ip", "-n", host_ns, "link", "set", "eth0", "up"])
+        _attach(lab_ns, f"v-{host.name}"[:15], netns_name(lab, host.name), host.address,
+                net.prefixlen, links)
+
+
+def _attach(lab_ns: str, port: str, ns: str, address: str, prefixlen: int,
+            links: set[object]) -> None:
+    """Plug namespace `ns` into the lab bridge: a veth (eth0 there, `port` on the bridge)."""
+    if port not in links:
+        run(["ip", "-n", lab_ns, "link", "add", port, "type", "veth",
+             "peer", "name", "eth0", "netns", ns])
+        run(["ip", "-n", ns, "link", "set", "eth0", "address", mac(address)])
+        run(["ip", "-n", ns, "addr", "add", f"{address}/{prefixlen}", "dev", "eth0"])
+    run(["ip", "-n", lab_ns, "link", "set", port, "master", BRIDGE, "up"])
+    run(["ip", "-n", ns, "link", "set", "lo", "up"])
+    run(["ip", "-n", ns, "link", "set", "eth0", "up"])
 
 
 def check_station_address(net: LabNetwork, address: str) -> ipaddress.IPv4Address:
@@ -114,17 +118,10 @@ def add_station(lab: str, net: LabNetwork, name: str, address: str) -> str:
     lab_ns, ns = netns_name(lab, "net"), netns_name(lab, name)
     if lab_ns not in netns_list():
         raise SandboxError(f"lab {lab!r} has no network", "start it with `maillab-tui sandbox up`")
-    port = f"s-{name}"[:15]
     if ns not in netns_list():
         run(["ip", "netns", "add", ns])
-    if port not in {link["ifname"] for link in _links(lab_ns)}:
-        run(["ip", "-n", lab_ns, "link", "add", port, "type", "veth",
-             "peer", "name", "eth0", "netns", ns])
-        run(["ip", "-n", ns, "link", "set", "eth0", "address", mac(str(ip))])
-        run(["ip", "-n", ns, "addr", "add", f"{ip}/{net.prefixlen}", "dev", "eth0"])
-    run(["ip", "-n", lab_ns, "link", "set", port, "master", BRIDGE, "up"])
-    run(["ip", "-n", ns, "link", "set", "lo", "up"])
-    run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+    _attach(lab_ns, f"s-{name}"[:15], ns, str(ip), net.prefixlen,
+            {link["ifname"] for link in _links(lab_ns)})
     return ns
 
 
