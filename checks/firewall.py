@@ -57,10 +57,12 @@ _CACHE_SECONDS = 2.0
 _cache_lock = threading.Lock()
 
 
-def _firewall_cmd(ctx: Context, argv: list[str], timeout: float) -> Proc:
-    """firewall-cmd output, shared for two seconds by the checks of one grading.
+def _asked(ctx: Context, argv: list[str], timeout: float) -> Proc:
+    """A firewall question's answer (busctl or firewall-cmd), shared for two seconds by the
+    checks of one grading.
 
-    Each call is a Python D-Bus client costing about a second; three firewall checks asking
+    Each firewall-cmd call is a Python D-Bus client costing about a second; three firewall
+    checks asking
     the same questions at once would otherwise make nine calls. The answers live on the
     grading's context, and older than two seconds they are asked again, so a retry after
     `firewall-cmd --reload` sees the new state.
@@ -89,7 +91,7 @@ def _bus_call(ctx: Context, path: str, interface: str, method: str,
     """One method call to firewalld over D-Bus (busctl): the reply's values, or None."""
     argv = ["busctl", "--json=short", "call", _BUS, path, interface, method,
             *(["s", *args] if args else [])]
-    proc = _firewall_cmd(ctx, argv, 10)
+    proc = _asked(ctx, argv, 10)
     if proc.returncode != 0:
         return None
     try:
@@ -118,8 +120,8 @@ def _settings_zone(zone: str, settings: Any, *, active: bool = False,
                         services=tuple(map(str, values("services"))), ports=ports)
 
 
-def _zones_over_dbus(ctx: Context, zone: str) -> tuple[FirewallZone, FirewallZone,
-                                                        list[str]] | None:
+def _zones_over_dbus(ctx: Context, zone: str) -> tuple[FirewallZone, FirewallZone, list[str],
+                                                        tuple[str, list[str]]] | None:
     """The running and permanent zone from firewalld itself, in milliseconds; None if it
     does not answer that way (then firewall-cmd is asked: it says why, but costs a second).
     """
@@ -143,10 +145,10 @@ def _zones_over_dbus(ctx: Context, zone: str) -> tuple[FirewallZone, FirewallZon
         evidence += [f"{label}: {zone}" + (f" ({', '.join(flags)})" if flags else ""),
                      f"{label}: services: {' '.join(z.services)}",
                      f"{label}: ports: {' '.join(z.ports)}"]
+    zones = sorted(active[0]) if isinstance(active[0], dict) else []
     if not now.active and not now.default:
-        zones = sorted(active[0]) if isinstance(active[0], dict) else []
         evidence.append(f"active zones: {', '.join(zones)}; default zone: {default[0]}")
-    return now, kept, evidence
+    return now, kept, evidence, (str(default[0]), zones)
 
 
 def _prefetch(ctx: Context, zone: str) -> None:
@@ -154,7 +156,7 @@ def _prefetch(ctx: Context, zone: str) -> None:
     questions = [["firewall-cmd", f"--zone={zone}", "--list-all"],
                  ["firewall-cmd", "--permanent", f"--zone={zone}", "--list-all"]]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda argv: _firewall_cmd(ctx, argv, 20), questions))
+        list(pool.map(lambda argv: _asked(ctx, argv, 20), questions))
 
 
 def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None, list[str],
@@ -162,7 +164,7 @@ def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None
     """The parsed zone (running or permanent), its shown lines, or the result that ends it."""
     argv = ["firewall-cmd", *(["--permanent"] if permanent else []), f"--zone={zone}",
             "--list-all"]
-    proc = _firewall_cmd(ctx, argv, 20)
+    proc = _asked(ctx, argv, 20)
     if any(s in proc.output for s in _DENIED):
         return None, [], needs_root()
     if proc.returncode != 0 or "INVALID_ZONE" in proc.output:
@@ -195,7 +197,7 @@ def firewall_service(ctx: Context, service: str, zone: str = "public",
     fast = _zones_over_dbus(ctx, zone)
     if fast is not None:
         return _verdict(ctx, service, zone, *fast)
-    state = _firewall_cmd(ctx, ["firewall-cmd", "--state"], 10)
+    state = _asked(ctx, ["firewall-cmd", "--state"], 10)
     if state.missing and installed:
         return failed(t("firewalld がインストールされていません", "firewalld is not installed"),
                       "firewall-cmd: command not found", diagnose("firewall.not-installed"))
@@ -223,18 +225,23 @@ def firewall_service(ctx: Context, service: str, zone: str = "public",
 
 
 def _verdict(ctx: Context, service: str, zone: str, running: FirewallZone | None,
-             permanent: FirewallZone | None, evidence: list[str]) -> Result:
-    """Open now and kept, open only until the next reload, only after one, or closed."""
+             permanent: FirewallZone | None, evidence: list[str],
+             in_use: tuple[str, list[str]] | None = None) -> Result:
+    """Open now and kept, open only until the next reload, only after one, or closed.
+
+    `in_use` is the default zone and the active ones when already known (asked otherwise).
+    """
     now = running is not None and running.allows(service)
     kept = permanent is not None and permanent.allows(service)
     port = FIREWALL_SERVICE_PORTS.get(service, "?").split("/")[0]
     if now and kept:
         if running is not None and not running.active and not running.default:
-            default = _firewall_cmd(ctx, ["firewall-cmd", "--get-default-zone"],
-                                    10).stdout.strip()
-            active_proc = _firewall_cmd(ctx, ["firewall-cmd", "--get-active-zones"], 10)
-            active = [line.strip() for line in active_proc.stdout.splitlines()
-                      if line.strip() and not line[0].isspace()]
+            if in_use is None:
+                active_proc = _asked(ctx, ["firewall-cmd", "--get-active-zones"], 10)
+                in_use = (_asked(ctx, ["firewall-cmd", "--get-default-zone"], 10).stdout.strip(),
+                          [line.strip() for line in active_proc.stdout.splitlines()
+                           if line.strip() and not line[0].isspace()])
+            default, active = in_use
             if zone != default and active and zone not in active:
                 return failed(t(f"{service} はゾーン {zone} で許可されていますが、"
                                 "このゾーンは使われていません",
