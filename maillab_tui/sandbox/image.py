@@ -40,7 +40,7 @@ from maillab_tui.sandbox.util import (
     umount_all,
 )
 
-BUILD_VERSION = 2
+BUILD_VERSION = 3
 """Bump whenever the build steps change in a way that changes the image."""
 
 IMAGE_PACKAGES = (
@@ -419,7 +419,7 @@ done
         index_repo(repo, ".")
 
     def finish(self) -> None:
-        """Point apt at the lab repository, preseed debconf, set up the CD drive, clean up."""
+        """Point apt at the lab repository, set up the CD drive, clean up."""
         root = self.rootfs
         for path in [root / "etc/apt/sources.list", *root.glob("etc/apt/sources.list.d/*")]:
             path.unlink()
@@ -444,7 +444,6 @@ apt-get update -q
 apt-get clean
 mkdir -p /media/cdrom0 /var/log/journal
 ln -sfn cdrom0 /media/cdrom
-echo 'postfix postfix/main_mailer_type select Internet Site' | debconf-set-selections
 rm -f /etc/hostname /usr/sbin/policy-rc.d /var/lib/dbus/machine-id
 : > /etc/machine-id
 rm -f /etc/resolv.conf

@@ -317,10 +317,12 @@ class Lab:
     def _full_argv(self, host: str, argv: list[str], user: str | None, tty: bool) -> list[str]:
         if not tty:
             return [*self.nsenter_argv(host, user), *argv]
-        # A pty allocated inside the host (by `script`), as a terminal login would have.
-        inner = argv if user in (None, "root") else ["/usr/bin/su", "-l", str(user), "-c",
-                                                      shlex.join(argv)]
-        return [*self.nsenter_argv(host), "/usr/bin/script", "-qefc", shlex.join(inner),
+        # A pty allocated inside the host by `script`, as a terminal login would have: for a
+        # user, `script` itself runs as that user (through the setpriv login of nsenter_argv),
+        # so the pty is theirs and becomes the command's controlling terminal. (`su -c` would
+        # start the command in a new session without one, where sudo, passwd and editors
+        # cannot ask the learner anything: "conversation failed".)
+        return [*self.nsenter_argv(host, user), "/usr/bin/script", "-qefc", shlex.join(argv),
                 "/dev/null"]
 
     def exec(
@@ -352,14 +354,22 @@ class Lab:
             return subprocess.CompletedProcess(full, 124, out, err)
         return subprocess.CompletedProcess(full, proc.returncode, out, err)
 
+    def login(self, host: str, command: list[str], user: str = ADMIN_USER) -> int:
+        """Run `command` on a host as `user` in the current terminal, as after a terminal login.
+
+        `sandbox shell` and `sandbox tui` both come here, so sudo, passwd and editors behave
+        the same in both: the command has a controlling terminal (a pty inside the host) and
+        the user's login environment. Returns the command's exit code.
+        """
+        return self.exec(host, command, user=user, tty=True, capture=False).returncode
+
     def shell(self, host: str, user: str = ADMIN_USER) -> int:
         """An interactive login shell on a host in the current terminal; returns its exit code."""
-        return self.exec(host, ["/usr/bin/su", "-l", user], tty=True, capture=False).returncode
+        return self.login(host, ["/bin/sh", "-c", 'exec "${SHELL:-/bin/bash}" -l'], user)
 
     def tui(self, host: str, user: str = ADMIN_USER) -> int:
         """Run maillab-tui on a host as `user` in the current terminal; returns its exit code."""
-        argv = ["/usr/bin/su", "-l", user, "-c", "maillab-tui"]
-        return self.exec(host, argv, tty=True, capture=False).returncode
+        return self.login(host, ["maillab-tui"], user)
 
     # -- up ------------------------------------------------------------------------------
 
@@ -535,7 +545,8 @@ class Lab:
         return backing == str(disc)
 
     def _prepare(self, h: LabHost, root: Path) -> None:
-        """Per-host files on a fresh layer: hostname, /etc/hosts, resolv.conf, debconf answers."""
+        """Per-host files on a fresh layer: hostname, /etc/hosts, resolv.conf (debconf is left
+        as on a stock machine: installing postfix asks its questions)."""
         etc = root / "etc"
         (etc / "hostname").write_text(f"{h.fqdn}\n")
         (etc / "hosts").write_text(
@@ -549,9 +560,6 @@ class Lab:
         if resolv.is_symlink() or resolv.exists():
             resolv.unlink()
         resolv.write_text(f"search {h.domain}\nnameserver {self.net.dns}\n")
-        run(["chroot", str(root), "debconf-set-selections"],
-            input=f"postfix postfix/mailname string {h.fqdn}\n"
-                  "postfix postfix/main_mailer_type select Internet Site\n")
 
     def _wait_ready(self, h: LabHost, timeout: float = READY_TIMEOUT) -> str:
         """Wait (bounded) until systemd in the host has settled; report failed units."""

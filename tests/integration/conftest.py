@@ -31,3 +31,13 @@ def lab() -> Iterator[Lab]:
         yield sandbox
     finally:
         sandbox.down()
+
+
+def quiet_install(fqdn: str, packages: str, mailer_type: str = "Internet Site") -> str:
+    """A shell command installing `packages` without debconf's questions (the hosts are stock:
+    nothing is preseeded, so a plain noninteractive install of postfix would leave it as "No
+    configuration"). The answers are the ones the chapter tells the learner to give."""
+    return (f"echo 'postfix postfix/main_mailer_type select {mailer_type}'"
+            " | debconf-set-selections;"
+            f" echo 'postfix postfix/mailname string {fqdn}' | debconf-set-selections;"
+            f" DEBIAN_FRONTEND=noninteractive apt-get install -y -q {packages}")

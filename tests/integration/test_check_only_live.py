@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.integration.conftest import quiet_install
+
 pytestmark = pytest.mark.sandbox
 
 RIGHT = {
@@ -31,8 +33,9 @@ def grade(lab, *extra: str, user: str | None = None) -> tuple[int, dict]:
 def postfix_host1(lab):
     """host1 with Postfix installed offline from the lab repository; reset afterwards."""
     lab.reset("host1")
-    proc = lab.exec("host1", ["sh", "-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y "
-                              "postfix >/tmp/apt.log 2>&1 || { tail -20 /tmp/apt.log; exit 1; }"],
+    install = quiet_install("mail.example1.jp", "postfix")
+    proc = lab.exec("host1", ["sh", "-c", "{ " + install + "; }"
+                              " >/tmp/apt.log 2>&1 || { tail -20 /tmp/apt.log; exit 1; }"],
                     timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     yield lab

@@ -16,6 +16,7 @@ from maillab_tui.check import Context, Result, Status, load_library, run_check
 from maillab_tui.sandbox import Lab
 from maillab_tui.system import Proc
 from maillab_tui.text import render
+from tests.integration.conftest import quiet_install
 
 pytestmark = pytest.mark.sandbox
 
@@ -35,17 +36,13 @@ def sh(lab: Lab, script: str, ok: bool = True, timeout: float = 300) -> str:
 @pytest.fixture(scope="module")
 def mail_lab(lab: Lab) -> Iterator[Lab]:
     """host1 with Postfix and Dovecot installed (and purged again at the end)."""
-    sh(lab, "DEBIAN_FRONTEND=noninteractive apt-get install -y -q " + " ".join(PACKAGES),
-       timeout=600)
+    sh(lab, quiet_install("mail.example1.jp", " ".join(PACKAGES)), timeout=600)
     try:
         yield lab
     finally:
         sh(lab, "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q " + " ".join(PACKAGES)
            + " && apt-get autoremove --purge -y -q; rm -rf /etc/postfix /etc/dovecot; "
-           "userdel -r livecheck 2>/dev/null; "
-           # purge forgot the image's debconf answer: give it back for later installs
-           "echo 'postfix postfix/main_mailer_type select Internet Site' "
-           "| debconf-set-selections; true", ok=False, timeout=600)
+           "userdel -r livecheck 2>/dev/null; true", ok=False, timeout=600)
         assert lab.exec(HOST, ["dpkg", "-s", "postfix"]).returncode != 0
 
 

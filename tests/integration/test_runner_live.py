@@ -19,6 +19,7 @@ from maillab_tui.chapter.model import CommandBlock
 from maillab_tui.run import PasswordPrompt, Runner, Target, Timing, Transcript
 from maillab_tui.sandbox import Lab
 from maillab_tui.sandbox.image import ADMIN_PASSWORD, ADMIN_USER
+from tests.integration.conftest import quiet_install
 from tests.unit.runner_support import Recorder, block, dialogue, in_thread, wait_for
 
 pytestmark = pytest.mark.sandbox
@@ -110,9 +111,7 @@ def test_useradd_and_passwd_with_sudo(host2: Lab, records: Path, lang: str, upda
 @pytest.fixture(scope="module")
 def postfix(host2: Lab) -> str:
     """Postfix delivering locally, s-nail and the user user2 on host2; the mail command's name."""
-    sh(host2, "echo 'postfix postfix/main_mailer_type select Local only' | debconf-set-selections;"
-              " echo 'postfix postfix/mailname string mail.example2.jp' | debconf-set-selections;"
-              " DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix s-nail")
+    sh(host2, quiet_install("mail.example2.jp", "postfix s-nail", "Local only"))
     sh(host2, "postconf -e 'myhostname = mail.example2.jp' 'mydomain = example2.jp'"
               " 'mydestination = $myhostname, $mydomain, localhost'"
               " 'inet_interfaces = loopback-only'"

@@ -14,6 +14,7 @@ import pytest
 
 from maillab_tui.sandbox import Lab, SandboxError
 from maillab_tui.sandbox.image import ADMIN_PASSWORD, DISC_LABEL
+from tests.integration.conftest import quiet_install
 
 pytestmark = pytest.mark.sandbox
 
@@ -136,7 +137,7 @@ def test_apt_install_postfix_offline_then_reset(lab: Lab) -> None:
         # State of the host's network namespace, as firewalld's nftables ruleset is.
         sh(lab, "host1", "ip addr add 10.99.0.1/32 dev lo")
         sh(lab, "host1", "apt-get update", timeout=120)
-        sh(lab, "host1", "DEBIAN_FRONTEND=noninteractive apt-get install -y postfix", timeout=300)
+        sh(lab, "host1", quiet_install("mail.example1.jp", "postfix"), timeout=300)
         assert sh(lab, "host1", "postconf -h myhostname").stdout.strip() == "mail.example1.jp"
         assert sh(lab, "host1", "cat /etc/mailname").stdout.strip() == "mail.example1.jp"
         sh(lab, "host1", "systemctl restart postfix && systemctl is-active postfix@-")
