@@ -33,6 +33,17 @@ class Proc:
         return "\n".join(part for part in (self.stdout.strip(), self.stderr.strip()) if part)
 
 
+SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+"""Where the servers' tools live (postconf, postfix, doveadm). A stock Debian 12 gives a user
+other than root a PATH without them, so a learner's probes search them too."""
+
+
+def probe_path(path: str | None) -> str:
+    """`path` (a PATH value) with the sbin directories added at the end where they are missing."""
+    dirs = [d for d in (path or "/usr/local/bin:/usr/bin:/bin").split(os.pathsep) if d]
+    return os.pathsep.join([*dirs, *(d for d in SBIN_DIRS if d not in dirs)])
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -44,6 +55,7 @@ def run(
     """Run `argv` in its own process group; on timeout end the whole group and say so."""
     started = time.monotonic()
     merged = {**os.environ, "LC_ALL": "C", **(env or {})}
+    merged["PATH"] = probe_path(merged.get("PATH"))
     try:
         child = subprocess.Popen(
             list(argv),

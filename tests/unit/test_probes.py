@@ -296,3 +296,14 @@ def test_daemon_units_knows_debians_postfix_wrapper() -> None:
     assert daemon_units("debian12", "postfix.service") == ("postfix@-.service",)
     assert daemon_units("almalinux9", "postfix") == ()
     assert daemon_units("debian12", "dovecot") == ()
+
+
+def test_probes_find_the_servers_tools_outside_a_users_path() -> None:
+    from maillab_tui.system import probe_path
+
+    # a stock Debian 12 gives a user other than root no sbin in PATH: postconf lives there
+    assert probe_path("/usr/local/bin:/usr/bin:/bin:/usr/games").split(":") == [
+        "/usr/local/bin", "/usr/bin", "/bin", "/usr/games", "/usr/local/sbin", "/usr/sbin",
+        "/sbin"]
+    assert probe_path("/usr/sbin:/usr/bin") == "/usr/sbin:/usr/bin:/usr/local/sbin:/sbin"
+    assert "/usr/sbin" in probe_path(None)
