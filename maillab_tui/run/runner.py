@@ -228,6 +228,16 @@ class Runner:
         with self._lock:
             return bool(self._active)
 
+    def sudo_password(self) -> str | None:
+        """The learner's sudo password while it is remembered (checks that need root use it)."""
+        return self._remembered_sudo()
+
+    def remember_sudo_password(self, password: str | None) -> None:
+        """Remember a sudo password the learner typed elsewhere (for a check), as a run would."""
+        self._remember_sudo(password)
+        if password:
+            self.secrets.add(password)
+
     def forget_sudo_password(self) -> None:
         """Ask again next time sudo wants a password."""
         with self._lock:

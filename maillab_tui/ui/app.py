@@ -10,6 +10,7 @@ runner, the progress directory, the log file and the clock.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -43,12 +44,14 @@ from maillab_tui.logfollow import (
 from maillab_tui.logpatterns import explain
 from maillab_tui.platform import PLATFORMS
 from maillab_tui.progress import Progress, ProgressStore, StepState
+from maillab_tui.system import is_root
 from maillab_tui.text import render
 from maillab_tui.ui import japanese
 from maillab_tui.ui.logview import LogPane
 from maillab_tui.ui.messages import (
     CheckAttempt,
     CheckDone,
+    CheckPasswordWanted,
     LogLinesReady,
     LogStatusChanged,
     PasswordWanted,
@@ -285,6 +288,7 @@ class LabApp(App[int]):
         self.steps: tuple[Step, ...] = ()
         self.index = 0
         self.runner: BlockRunner | None = None
+        self._rootprobe: Any = None
         self.active: ActiveRun | None = None
         self.run_counter = 0
         self.check_run = 0
@@ -1274,11 +1278,47 @@ class LabApp(App[int]):
                 since = dt.datetime.fromisoformat(started).timestamp()
             except ValueError:
                 since = None
-        ctx = make_context(self.chapter, self.host, self.platform, self.language, since=since)
+        ctx = make_context(self.chapter, self.host, self.platform, self.language, since=since,
+                           as_root=self._root_probe())
         runner_values = getattr(self.runner, "values", None)
         if isinstance(runner_values, dict):
             ctx.values = {**ctx.values, **runner_values}
         return ctx
+
+    def _root_probe(self) -> Any:
+        """How checks that need root run for a learner who is not root: through sudo."""
+        if is_root():
+            return None
+        if self._rootprobe is None:
+            from maillab_tui.rootprobe import RootProbe
+
+            def forget() -> None:
+                if self.runner is not None and hasattr(self.runner, "forget_sudo_password"):
+                    self.runner.forget_sudo_password()
+
+            self._rootprobe = RootProbe(self._sudo_for_checks, self.checks_dirs, forget)
+        return self._rootprobe
+
+    def _sudo_for_checks(self, wrong: bool) -> str | None:
+        """Worker thread: the learner's sudo password, remembered or asked for in the modal."""
+        runner = self.runner
+        known = getattr(runner, "sudo_password", None)
+        if not wrong and callable(known) and known():
+            return str(known())
+        reply: queue.Queue[str | None] = queue.Queue()
+        self.post_message(CheckPasswordWanted(wrong, reply))
+        value = reply.get()
+        remember = getattr(runner, "remember_sudo_password", None)
+        if value and callable(remember):
+            remember(value)
+        return value
+
+    @on(CheckPasswordWanted)
+    def _check_password_wanted(self, message: CheckPasswordWanted) -> None:
+        """Ask for the sudo password a check needs, in the modal that never shows it."""
+        screen = PasswordScreen(tr("check.sudo", self.language), "sudo", self.language,
+                                2 if message.wrong else 1)
+        self.push_screen(screen, message.reply.put)
 
     def _check_worker(self, generation: int, index: int, step: Step, spec: Any, ctx: Any) -> None:
         """Worker thread: one check, waiting for readiness up to its timeout."""

@@ -67,6 +67,14 @@ class PasswordWanted(Message):
 
 
 @dataclass
+class CheckPasswordWanted(Message):
+    """A check needs root: ask for the learner's sudo password; the answer (or None) in `reply`."""
+
+    wrong: bool
+    reply: queue.Queue[str | None]
+
+
+@dataclass
 class TerminalWanted(Message):
     """A block needs the real terminal; put the exit code (or None) in `reply`."""
 

@@ -74,6 +74,8 @@ S: Mapping[str, Localized] = {
                        "back from the terminal (exit status {code})"),
     # checks
     "check.running": t("確認中…", "checking…"),
+    "check.sudo": t("このチェックは root 権限で確かめます。[sudo] のパスワード:",
+                    "this check looks as root. [sudo] password:"),
     "check.waiting": t("待機中 {now}/{total} 秒", "waiting {now}/{total} s"),
     "check.pass": t("✔ 合格", "✔ pass"),
     "check.fail": t("✘ 不合格", "✘ fail"),

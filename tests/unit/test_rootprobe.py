@@ -1,0 +1,98 @@
+"""Checks that need root, for a learner who is not: the probe runs through sudo, once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from maillab_tui.check import Context, Diagnosis, Result, Status, load_library, run_check
+from maillab_tui.rootprobe import RootProbe, result_from_json, result_to_json
+from maillab_tui.text import Localized
+
+
+def test_a_result_survives_the_trip_as_json() -> None:
+    result = Result(Status.FAIL, Localized("違います", "differs"), ("a", "b"),
+                    Diagnosis("postconf.value-differs", Localized("原因", "cause"), "fix it"))
+    assert result_from_json(json.loads(json.dumps(result_to_json(result)))) == result
+    plain = Result(Status.PASS, "ok")
+    assert result_from_json(result_to_json(plain)) == plain
+
+
+def test_a_learner_who_is_not_root_gets_the_probe_run_as_root() -> None:
+    asked: list[tuple[str, dict[str, Any]]] = []
+
+    def as_root(name: str, ctx: Context, params: Mapping[str, Any]) -> Result:
+        asked.append((name, dict(params)))
+        return Result(Status.PASS, "as root")
+
+    library = load_library([])
+    shell = library.get("shell")
+    assert shell is not None
+    learner = Context(host="host1", platform="debian12", root=False, as_root=as_root)
+    result = run_check(shell, learner, {"command": "id -u", "root": True})
+    assert result.message == "as root" and asked == [("shell", {"command": "id -u",
+                                                                "quiet": False, "root": True})]
+    without = Context(host="host1", platform="debian12", root=False)
+    assert run_check(shell, without, {"command": "id -u", "root": True}).status is Status.ERROR
+
+
+def test_a_permission_error_is_retried_as_root(tmp_path: Any) -> None:
+    library = load_library([])
+    mbox = library.get("mail_delivered")
+    assert mbox is not None
+    calls: list[str] = []
+
+    def as_root(name: str, ctx: Context, params: Mapping[str, Any]) -> Result:
+        calls.append(name)
+        return Result(Status.PASS, "read as root")
+
+    locked = tmp_path / "user1"
+    locked.write_text("")
+    locked.chmod(0)
+
+    def refuse(*_a: Any, **_k: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(locked))
+
+    ctx = Context(host="host1", platform="debian12", root=False, as_root=as_root)
+    original = mbox.func
+    try:
+        object.__setattr__(mbox, "func", refuse)
+        result = run_check(mbox, ctx, {"user": "user1", "subject_pattern": "x"})
+    finally:
+        object.__setattr__(mbox, "func", original)
+    assert calls == ["mail_delivered"] and result.message == "read as root"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="linux only")
+def test_the_helper_runs_one_probe_and_answers_json() -> None:
+    request = {"check": "shell", "params": {"command": "echo from-root", "root": True},
+               "host": "host1", "platform": "debian12", "values": {}, "secrets": ["s3cret"],
+               "language": "en", "since": None, "checks_dirs": []}
+    proc = subprocess.run([sys.executable, "-m", "maillab_tui.rootprobe"],
+                          input=json.dumps(request) + "\n", capture_output=True, text=True,
+                          timeout=60, check=True)
+    result = result_from_json(json.loads(proc.stdout.strip().splitlines()[-1]))
+    import os
+    if os.geteuid() == 0:
+        assert result.status is Status.PASS and "from-root" in str(result.message)
+    else:
+        assert result.status is Status.ERROR  # the helper itself never pretends to be root
+
+
+def test_no_password_gives_a_clear_error_and_asks_once_per_try() -> None:
+    asked: list[bool] = []
+
+    def password(wrong: bool) -> str | None:
+        asked.append(wrong)
+        return None
+
+    probe = RootProbe(password)
+    result = probe("shell", Context(host="host1", platform="debian12", root=False),
+                   {"command": "true", "root": True})
+    assert result.status is Status.ERROR and "sudo" in str(result.message)
+    assert asked == [False]
