@@ -48,7 +48,8 @@ from maillab_tui.probes import mask
     "The user's mbox holds a message with the given sender and subject.",
     {
         "user": Param(str, required=True, doc="the mailbox owner"),
-        "subject_pattern": Param(str, required=True, doc="a regex the decoded Subject must match"),
+        "subject_pattern": Param(str, required=True, doc="a regex the decoded Subject must match",
+                                 told="regex"),
         "from_pattern": Param(str, doc="a regex the From header (or envelope sender) must match"),
         "path": Param(str, doc="the mbox file (default /var/mail/USER or /var/spool/mail/USER)"),
     },

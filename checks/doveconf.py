@@ -39,7 +39,8 @@ def _names(ctx: Context, base: Sequence[str]) -> list[str]:
     {
         "param": Param(str, required=True,
                        doc="the setting, e.g. mail_location or service/imap-login/... paths"),
-        "expect": Param(str, doc="the whole value; lists compare item by item in any order"),
+        "expect": Param(str, doc="the whole value; lists compare item by item in any order",
+                        told="literal"),
         "contains": Param(list, doc="items the list must include (e.g. imap, pop3)"),
         "absent": Param(list, doc="items the list must not include"),
         "config_file": Param(str, doc="read this file instead (doveconf -c FILE)"),

@@ -77,7 +77,8 @@ def file_exists(ctx: Context, path: str) -> Result:
     "A file has a line matching a regex (or, with absent, has none).",
     {
         "path": Param(str, required=True, doc="absolute path on the checked host"),
-        "pattern": Param(str, required=True, doc="a Python regex searched in each line"),
+        "pattern": Param(str, required=True, doc="a Python regex searched in each line",
+                         told="regex"),
         "absent": Param(bool, default=False, doc="pass only when no line matches"),
     },
 )

@@ -53,7 +53,7 @@ _PARAMS = {
     "host": Param(str, doc="the server's name or address (default: this host's address)"),
     "user": Param(str, doc="the login name (default: the user of the server's host)"),
     "password": Param(str, doc="the password (default: the chapter variable password)"),
-    "subject_pattern": Param(str, doc="a regex one message's Subject must match"),
+    "subject_pattern": Param(str, doc="a regex one message's Subject must match", told="regex"),
     "from_address": Param(str, doc="bind the client to this local address"),
     "io_timeout": Param(float, default=5.0, doc="seconds to wait for each connect and reply"),
 }

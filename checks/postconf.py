@@ -91,7 +91,7 @@ def _expanded_expectation(ctx: Context, base: Sequence[str], expect: str) -> str
     "A Postfix parameter's effective value (postconf -h) is as expected.",
     {
         "param": Param(str, required=True, doc="the parameter name, e.g. mynetworks"),
-        "expect": Param(str, doc="the whole value, compared as a Postfix list"),
+        "expect": Param(str, doc="the whole value, compared as a Postfix list", told="literal"),
         "contains": Param(list, doc="items the list must include"),
         "absent": Param(list, doc="items the list must not include"),
         "expand": Param(bool, default=False,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from maillab_tui.chapter.model import Chapter, Problem
 from maillab_tui.chapter.parser import ChapterError, bundled_chapters_dir, parse_chapter
+from maillab_tui.chapter.variables import PLACEHOLDER, host_values
 from maillab_tui.check import Library, load_library
 
 
@@ -41,6 +42,102 @@ def check_references(chapter: Chapter, library: Library) -> list[Problem]:
                 if not code:
                     problems.append(Problem(str(chapter.path), spec.line, "empty hint code"))
     return problems
+
+
+def regex_words(pattern: str) -> list[str] | None:
+    """The literal runs a regex needs to match (3+ characters each), or None when it has
+    alternatives (`a|b`: which one the learner was told cannot be known)."""
+    words: list[str] = []
+    run = ""
+    i = 0
+
+    def cut() -> None:
+        nonlocal run
+        if len(run.strip()) >= 3:
+            words.append(run.strip())
+        run = ""
+
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt.isalnum():  # \s \d \w \b \n ... are classes, not text
+                cut()
+            else:
+                run += nxt
+            i += 2
+            continue
+        if ch == "|":
+            return None
+        if ch in "*?":
+            run = run[:-1]
+            cut()
+        elif ch == "[":
+            cut()
+            close = pattern.find("]", i + 2)
+            i = len(pattern) if close < 0 else close
+        elif ch == "{":
+            cut()
+            close = pattern.find("}", i)
+            i = len(pattern) if close < 0 else close
+        elif ch == "(" and pattern.startswith("(?", i):
+            cut()
+            close = pattern.find(")", i) if pattern[i + 2 : i + 3] not in (":", "P") else i + 2
+            i = len(pattern) if close < 0 else close
+        elif ch in ".^$+()":
+            cut()
+        else:
+            run += ch
+        i += 1
+    cut()
+    return words
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _lenient(template: str, values: dict[str, str]) -> str:
+    """Variables filled in; unknown ones (captured at run time) left as they are."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def hidden_knowledge(chapter: Chapter, library: Library) -> list[Problem]:
+    """A check may expect only what the learner was told: a literal a check requires (a
+    subject, a file's content, a value) must appear in the text or commands of its step or an
+    earlier one, as the learner on that host sees them. Solve blocks do not count."""
+    problems: list[Problem] = []
+    for host in chapter.hosts:
+        platforms = chapter.platforms or ("",)
+        for platform in platforms:
+            values = host_values(chapter, host, platform)
+            seen = ""
+            for step in chapter.steps:
+                if not step.applies_to_host(host):
+                    continue
+                seen += "\n" + _lenient(step.body, values)
+                folded = _fold(seen)
+                for spec in step.checks_for(platform, host):
+                    definition = library.get(spec.name)
+                    if definition is None or spec.params.get("absent") in (True, "yes"):
+                        continue
+                    for key, param in definition.params.items():
+                        value = spec.params.get(key)
+                        if not param.told or not isinstance(value, str):
+                            continue
+                        expanded = _lenient(value, values)
+                        words = [expanded] if param.told == "literal" else regex_words(expanded)
+                        for word in words or ():
+                            if len(word) >= 3 and _fold(word) not in folded:
+                                problems.append(Problem(
+                                    str(chapter.path), spec.line,
+                                    f"check '{spec.name}' expects '{word}' ({key}) on {host}, "
+                                    "but the learner is not told it in this step or before: "
+                                    "say it in the text or a command the learner sees"))
+    unique: dict[tuple[int, str], Problem] = {}
+    for problem in problems:
+        unique.setdefault((problem.line, problem.message.split(" on ", 1)[0]), problem)
+    return list(unique.values())
 
 
 def compare_translation(translation: Chapter, source: Chapter) -> list[Problem]:
@@ -86,7 +183,8 @@ def lint_file(path: Path, library: Library) -> list[Problem]:
         chapter = parse_chapter(path)
     except ChapterError as exc:
         return list(exc.problems)
-    problems = list(chapter.problems) + check_references(chapter, library)
+    problems = (list(chapter.problems) + check_references(chapter, library)
+                + hidden_knowledge(chapter, library))
     if not _translates(path) and (path.parent / "mistakes.yaml").is_file():
         from maillab_tui.selftest import load_mistakes
 

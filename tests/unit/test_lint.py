@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maillab_tui.lint import lint
+from maillab_tui.lint import lint, regex_words
 from tests.conftest import FIXTURES
 
 LINT = FIXTURES / "chapters" / "lint"
@@ -23,7 +23,30 @@ RULES = [
     ("no-check.md", 46, "warning", "step 'user' has commands but no check"),
     ("bad-yaml.md", 6, "error", "front matter is not valid YAML"),
     ("bad-check-yaml.md", 78, "error", "check block is not valid YAML"),
+    ("hidden-subject.md", 35, "error",
+     "check 'mail_delivered' expects 'Secret subject of user1' (subject_pattern) on host1, but "
+     "the learner is not told it"),
 ]
+
+
+def test_hidden_knowledge_names_only_what_was_never_said() -> None:
+    problems = [p for p in lint([str(LINT / "hidden-subject.md")]) if "not told" in p.message]
+    said = {(p.line, p.message.split("'")[3]) for p in problems}
+    # the subject the command shows is told; the solve's is not; a file's line the learner never
+    # saw is not; what must be absent needs no telling
+    assert said == {(35, "Secret subject of user1"), (35, "Secret subject of user2"),
+                    (38, "relayhost"), (38, "[smtp.example.jp]")}, problems
+
+
+@pytest.mark.parametrize(("pattern", "words"), [
+    ("Client mail from user1", ["Client mail from user1"]),
+    ("^pwcheck_method: *saslauthd", ["pwcheck_method:", "saslauthd"]),
+    (r"network-online\.target", ["network-online.target"]),
+    ("(New|新しい) ?password", None),
+    (r"^Test\s+mail [0-9]+ (from)? user1$", ["Test", "mail", "from", "user1"]),
+])
+def test_regex_words(pattern: str, words: list[str] | None) -> None:
+    assert regex_words(pattern) == words
 
 
 def test_the_good_chapter_has_no_problems() -> None:
