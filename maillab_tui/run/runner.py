@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
@@ -503,14 +504,27 @@ class Run:
         return {"TERM": self.runner.term, "COLUMNS": str(self.runner.cols), "PAGER": "cat"}
 
     def _spawn(self) -> None:
-        argv = self.runner.target.argv(self.command, self.block.user, self._env())
         env = {**os.environ, **self._env()}
-        session = PtySession(argv, env, self.runner.rows, self.runner.cols)
+        script = None
+        if any(secret in self.command for secret in self.runner.secrets.values()):
+            # A secret never goes on a command line (sudo logs them): a private file instead.
+            script = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, once spawned)
+            script.write(self.command.encode("utf-8"))
+            script.flush()
+            script.seek(0)
+            os.set_inheritable(script.fileno(), True)
+        fd = script.fileno() if script is not None else None
+        argv = self.runner.target.argv(self.command, self.block.user, self._env(), script_fd=fd)
+        session = PtySession(argv, env, self.runner.rows, self.runner.cols,
+                             pass_fds=() if fd is None else (fd,))
         try:
             session.start()
         except SpawnError as exc:
             raise _Failed(t(f"起動できませんでした: {exc}", f"cannot start: {exc}"),
                           status="error") from None
+        finally:
+            if script is not None:
+                script.close()
         self._session = session
         self._flushed_at = self._output_at = time.monotonic()
 

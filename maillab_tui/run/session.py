@@ -23,10 +23,23 @@ class SpawnError(Exception):
     """The program could not be started (not found, not executable)."""
 
 
+class _Spawn(pexpect.spawn):
+    """pexpect.spawn that lets the child inherit some descriptors (ptyprocess can)."""
+
+    pass_fds: tuple[int, ...] = ()
+
+    def _spawnpty(self, args: list[str], **kwargs: object) -> object:
+        import ptyprocess
+
+        return ptyprocess.PtyProcess.spawn(args, pass_fds=self.pass_fds, **kwargs)
+
+
 class PtySession:
     """A child process on a pty of its own, in a session of its own."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str], rows: int, cols: int) -> None:
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str], rows: int, cols: int,
+                 pass_fds: Sequence[int] = ()) -> None:
+        self.pass_fds = tuple(pass_fds)
         self.argv = list(argv)
         self.env = dict(env)
         self.rows, self.cols = rows, cols
@@ -42,7 +55,8 @@ class PtySession:
     def start(self) -> None:
         """Spawn the program; raise SpawnError when it cannot run."""
         try:
-            child = pexpect.spawn(
+            spawn = type("Spawn", (_Spawn,), {"pass_fds": self.pass_fds})
+            child = spawn(
                 self.argv[0], self.argv[1:], env=self.env, encoding="utf-8",
                 codec_errors="replace", dimensions=(self.rows, self.cols), use_poll=True,
                 echo=True, timeout=None,

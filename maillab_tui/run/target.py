@@ -9,6 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+SCRIPT_VAR = "MAILLAB_COMMAND"
+"""Where a command holding a secret travels instead of a command line (see Target.argv)."""
+
 
 def _current_user() -> str:
     try:
@@ -58,9 +61,25 @@ class Target:
         return [*self.prefix, *setenv, *inner]
 
     def argv(self, command: str, user: str | None = None,
-             env: Mapping[str, str] | None = None) -> list[str]:
-        """The argv for a shell command, as the learner or (login environment) as `user`."""
+             env: Mapping[str, str] | None = None, script_fd: int | None = None) -> list[str]:
+        """The argv for a shell command, as the learner or (login environment) as `user`.
+
+        With `script_fd` the command is not on any command line (it holds a secret: sudo logs
+        command lines, ps shows them): the process gets it on that inherited descriptor (a
+        private temporary file), reads it into the environment variable MAILLAB_COMMAND and
+        runs it from there; sudo and `su -` pass that one variable on (--preserve-env, -w).
+        """
         other = self._other_user(user)
+        if script_fd is not None:
+            read = (f'{SCRIPT_VAR}=$(cat <&{script_fd}; echo .); exec {script_fd}<&-; '
+                    f'export {SCRIPT_VAR}="${{{SCRIPT_VAR}%.}}"; ')
+            run = f'c=${SCRIPT_VAR}; unset {SCRIPT_VAR}; eval "$c"'
+            if other is None:
+                return self._wrap([*self.shell, read + run], env)
+            su = ["su", *self.su_options, "-w", SCRIPT_VAR, "-", other, "-c", run]
+            if not self.learner_is_root:
+                su = ["sudo", f"--preserve-env={SCRIPT_VAR}", *su]
+            return self._wrap([*self.shell, read + 'exec "$@"', "maillab-command", *su], env)
         if other is None:
             return self._wrap([*self.shell, command], env)
         su = ["su", *self.su_options, "-", other, "-c", command]

@@ -456,3 +456,28 @@ def test_autopilot_never_opens_the_terminal() -> None:
     result = Runner(Target(), autopilot=True).run_block(block("vi /tmp/x", kind="edit"), recorder)
     assert result.status == "error" and recorder.requests == []
     assert result.message is not None and "solve" in result.message.en
+
+
+def test_a_command_holding_a_secret_is_on_no_command_line(transcript: Transcript) -> None:
+    # sudo logs command lines and ps shows them: the secret travels in a private file instead
+    code = ('python3 - <<PY\nimport os\n'
+            'pids = (os.getpid(), os.getppid())\n'
+            'lines = [open(f"/proc/{p}/cmdline", "rb").read() for p in pids]\n'
+            f'print("LEAK" if any(b"{SECRET}" in l for l in lines) else "CLEAN")\n'
+            'print(os.environ.get("MAILLAB_COMMAND", "gone"))\nPY\necho "done {{ password }}"')
+    runner = make_runner(transcript)
+    recorder = Recorder()
+    result = runner.run_block(block(code), recorder)
+    assert result.ok, result
+    assert "CLEAN" in result.output and "LEAK" not in result.output
+    assert "gone" in result.output          # not left in the environment of what it runs
+    assert "done ********" in result.output  # and it ran the whole command, masked as ever
+    assert_secret_nowhere(SECRET, recorder, transcript, result)
+
+
+def test_the_secret_path_as_another_user_passes_the_command_through_su() -> None:
+    argv = Target(learner="admin", learner_is_root=False).argv("echo hi", "user1", script_fd=7)
+    assert "echo hi" not in " ".join(argv)
+    assert argv[:2] == ["/bin/bash", "-c"] and "cat <&7" in argv[2]
+    assert argv[4:] == ["sudo", "--preserve-env=MAILLAB_COMMAND", "su", "-w", "MAILLAB_COMMAND",
+                        "-", "user1", "-c", 'c=$MAILLAB_COMMAND; unset MAILLAB_COMMAND; eval "$c"']
