@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from maillab_tui.chapter.model import Chapter, Problem, Step
+from maillab_tui.chapter.model import Chapter, CommandBlock, Problem, Step
 from maillab_tui.chapter.parser import ChapterError
 
 PHASES = ("before", "run", "after", "repeat")
@@ -68,13 +68,43 @@ class Phase:
     checks: list[dict[str, Any]] = field(default_factory=list)
 
 
+def solve_reason(block: CommandBlock) -> str | None:
+    """Why a solve must stand in for a learner's block (an editor, a full-screen program)."""
+    words = [w for w in block.code.split() if w != "sudo"]
+    if block.kind == "edit":
+        return f"an editor ({block.file or (words[-1] if words else '?')})"
+    if block.kind != "terminal":
+        return None
+    if words[:1] in (["apt-get"], ["apt"], ["dnf"]):
+        return "the installer's screens (debconf)"
+    if words[:2] == ["systemctl", "edit"]:
+        return "an editor (systemctl edit)"
+    return f"a full-screen program ({words[0] if words else '?'})"
+
+
+def how_proven(step: Step, platform: str, host: str) -> tuple[str, str]:
+    """How the self-test proves a step on a host: ("commands", kinds) when the learner's own
+    blocks ran (dialogues by their script), ("solve", why) when the step's solve stood in,
+    ("nothing", "") for a step with no commands."""
+    shown = step.commands_for(platform, host)
+    own = [c for c in step.solve if c.applies_to(platform, host)]
+    if own:
+        reasons = sorted({r for r in map(solve_reason, shown) if r})
+        return "solve", "; ".join(reasons) or "the chapter gives a solve for this step"
+    if shown:
+        return "commands", ", ".join(sorted({c.kind for c in shown}))
+    return "nothing", ""
+
+
 @dataclass
 class StepRun:
-    """A step on a host through its phases."""
+    """A step on a host through its phases, and how its run was proven (see how_proven)."""
 
     step: str
     host: str
     phases: list[Phase] = field(default_factory=list)
+    proven_by: str = ""
+    why: str = ""
 
     @property
     def ok(self) -> bool:
@@ -142,6 +172,8 @@ class SelfTestReport:
                     "step": s.step,
                     "host": s.host,
                     "ok": s.ok,
+                    "proven_by": s.proven_by,
+                    "why": s.why,
                     "duration": round(s.duration, 2),
                     "phases": [phase(p) for p in s.phases],
                 }
@@ -403,13 +435,15 @@ class SelfTest:
             steps = steps[ids.index(self.from_step) :]
         return steps
 
-    def stage(self, stop_after: Mapping[str, str] | None = None) -> list[StepRun]:
+    def stage(self, stop_after: Mapping[str, str] | None = None,
+              hosts: Sequence[str] | None = None) -> list[StepRun]:
         """Bring the hosts to a stage of the chapter as a learner does: solve, then the checks.
 
         Each step's solve runs on every host it applies to, then its checks are graded with
         their timeouts, as the TUI waits before letting the learner on. A host named in
         `stop_after` does no step after the one given (a learner half way through). Nothing
         is asserted here: the runs say what held. Used to prepare labs for other tests.
+        `hosts` limits the walk to some hosts (another learner works on the rest).
         """
         stop_after = dict(stop_after or {})
         ids = [s.id for s in self.chapter.steps]
@@ -420,7 +454,7 @@ class SelfTest:
         runs: list[StepRun] = []
         for step in self.steps():
             targets = [h for h in self.chapter.hosts if step.applies_to_host(h)
-                       and h not in stopped]
+                       and h not in stopped and (hosts is None or h in hosts)]
             began = time.time() - 1.0
             done = {h: StepRun(step.id, h, [self.phase_run("run", h, step)]) for h in targets}
             for h in targets:
@@ -438,7 +472,8 @@ class SelfTest:
         hosts = list(self.chapter.hosts)
         for step in self.steps():
             targets = [h for h in hosts if step.applies_to_host(h)]
-            runs = {h: StepRun(step.id, h) for h in targets}
+            runs = {h: StepRun(step.id, h, [], *how_proven(step, self.platform, h))
+                    for h in targets}
             began = time.time() - 1.0
             has_checks = {h: bool(step.checks_for(self.platform, h)) for h in targets}
             for h in targets:
@@ -554,6 +589,8 @@ class SelfTest:
         marks = " ".join(f"{p.name}={'ok' if p.ok else 'FAIL'}" for p in run.phases)
         verdict = "PASS" if run.ok else "FAIL"
         text = f"{verdict} {run.step:24} {run.host:6} {marks} ({run.duration:.1f}s)"
+        if run.proven_by == "solve":
+            text += f" [solve: {run.why}]"
         for p in run.phases:
             if not p.ok and p.detail:
                 text += "\n    " + p.detail.replace("\n", "\n    ")
@@ -621,6 +658,11 @@ def write_output(report: SelfTestReport, fmt: str, output: Path | None) -> str:
             f"mistakes {sum(1 for m in report.mistakes if m.ok)}/{len(report.mistakes)}  "
             f"in {report.duration:.1f}s\n"
         )
+        solved = [s for s in report.steps if s.proven_by == "solve"]
+        if solved:
+            text += "proven by the solve, not by the learner's commands:\n"
+            for s in solved:
+                text += f"  {s.step:24} {s.host:6} {s.why}\n"
         if report.aborted:
             text += f"aborted: {report.aborted}\n"
     if output is not None:

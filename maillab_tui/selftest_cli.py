@@ -123,6 +123,9 @@ def main(argv: Sequence[str]) -> int:
         print("maillab-tui selftest: a chapter outside the working tree is not visible inside the "
               "hosts yet; put it under chapters/ and name it by id", file=sys.stderr)
         return 2
+    # With --format json|junit and no --output, stdout carries the report alone (`| jq`, as with
+    # --check-only); progress goes to stderr then.
+    progress = sys.stderr if args.format != "text" and not args.output else sys.stdout
     lab = Lab()
     started = time.monotonic()
     try:
@@ -130,11 +133,11 @@ def main(argv: Sequence[str]) -> int:
     except SandboxError as exc:
         print(f"maillab-tui selftest: {exc}", file=sys.stderr)
         return 2
-    print(f"lab up in {time.monotonic() - started:.1f}s", flush=True)
+    print(f"lab up in {time.monotonic() - started:.1f}s", file=progress, flush=True)
     try:
         driver = StepRunner(lab, chapter, args.platform, ADMIN_USER, ADMIN_PASSWORD)
         test = SelfTest(lab, chapter, driver, args.platform, chapter_ref, args.from_step,
-                        progress=lambda line: print(line, flush=True))
+                        progress=lambda line: print(line, file=progress, flush=True))
         report = test.run(mistakes=not args.no_mistakes)
     finally:
         if not args.keep:
@@ -144,5 +147,5 @@ def main(argv: Sequence[str]) -> int:
         print(write_output(report, "text", None), end="")
     else:
         print(text, end="")
-    print(f"selftest took {report.duration:.1f}s", flush=True)
+    print(f"selftest took {report.duration:.1f}s", file=progress, flush=True)
     return 0 if report.ok else 1

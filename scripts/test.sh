@@ -27,7 +27,26 @@ fi
 if [ "$full" -eq 1 ]; then
   step "self-test: the whole chapter on fresh sandbox hosts, and every learner mistake"
   st_start=$(date +%s)
-  "$PY/maillab-tui" selftest --format junit --output test-artifacts/selftest.xml
+  trap '"$PY/maillab-tui" sandbox down >/dev/null 2>&1 || true' EXIT
+  st_rc=0
+  "$PY/maillab-tui" selftest --keep --format junit --output test-artifacts/selftest.xml || st_rc=$?
   printf 'self-test took %ss\n' "$(( $(date +%s) - st_start ))"
+  step "the lab password is on no host after the self-test (logs, homes, /tmp)"
+  secret=$("$PY/python" -c 'from maillab_tui.chapter import load_chapter
+print(load_chapter("mail-server").variables["password"].value)')
+  leaked=0
+  for host in host1 host2; do
+    found=$("$PY/maillab-tui" sandbox exec "$host" -- grep -rla -e "$secret" /home /root /var/log \
+      /tmp 2>/dev/null || true)
+    if [ -n "$found" ]; then
+      leaked=1
+      printf '%s: the password is in\n%s\n' "$host" "$found"
+    fi
+  done
+  "$PY/maillab-tui" sandbox down
+  trap - EXIT
+  if [ "$st_rc" -ne 0 ]; then exit "$st_rc"; fi
+  if [ "$leaked" -ne 0 ]; then exit 1; fi
+  echo "no host has it"
 fi
 printf '\nwhole run: %ss\n' "$(( $(date +%s) - start ))"

@@ -236,3 +236,79 @@ def test_a_mistake_on_the_lab_must_name_a_check_host_and_a_dns_command(chapter, 
     assert f"{tmp_path / 'mistakes.yaml'}:1: a mistake made on the lab needs check_host" in text
     assert "make: on host 'lab' it is a `maillab-tui sandbox dns` command" in text
     assert "undo:" not in text
+
+
+def test_stage_can_walk_only_some_hosts(chapter) -> None:
+    ran: list = []
+    lab = FakeLab(lambda host, step, made: ["pass"])
+    test = SelfTest(lab, chapter, lambda host, step: (ran.append((host, step.id)), (True, ""))[1],
+                    progress=lambda line: None)
+    test.stage({"host2": "do"}, hosts=["host2"])
+    assert ran == [("host2", "do")]
+
+
+def test_the_report_says_which_steps_only_the_solve_proves(tmp_path: Path) -> None:
+    path = tmp_path / "ja.md"
+    path.write_text("""---
+id: how
+title: How
+platforms: [debian12]
+hosts:
+  host1: {fqdn: a.example, peer: host1}
+---
+## Edit {#edit}
+
+```sh {kind=edit file=/etc/x.conf}
+sudo vi /etc/x.conf
+```
+
+```sh {solve}
+echo x=1 | sudo tee /etc/x.conf
+```
+
+```yaml {check}
+- shell: "true"
+```
+
+## Install {#install}
+
+```sh {kind=terminal}
+sudo apt-get install postfix
+```
+
+```sh {solve}
+sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postfix
+```
+
+```yaml {check}
+- shell: "true"
+```
+
+## Plain {#plain}
+
+```sh
+true
+```
+
+```yaml {check}
+- shell: "true"
+```
+""", encoding="utf-8")
+    chapter = parse_chapter(path)
+    done: set = set()
+
+    def statuses(host, step, made):
+        if step is None or (host, step) in done:
+            return ["pass"]
+        done.add((host, step))
+        return ["fail"]
+
+    _, report, _ = walk(chapter, statuses, [])
+    how = {s.step: (s.proven_by, s.why) for s in report.steps}
+    assert how == {"edit": ("solve", "an editor (/etc/x.conf)"),
+                   "install": ("solve", "the installer's screens (debconf)"),
+                   "plain": ("commands", "plain")}
+    data = json.loads(write_output(report, "json", None))
+    assert data["steps"][0]["proven_by"] == "solve" and data["steps"][2]["why"] == "plain"
+    text = write_output(report, "text", None)
+    assert "proven by the solve" in text and "install" in text.split("proven by the solve")[1]
