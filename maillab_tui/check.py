@@ -95,14 +95,16 @@ def skipped(message: Message) -> Result:
     return Result(Status.SKIP, message)
 
 
+NEEDS_ROOT = t(
+    "このチェックには root 権限が必要です。sudo maillab-tui で実行してください。",
+    "This check needs root: run maillab-tui with sudo.",
+)
+
+
 def needs_root() -> Result:
-    """The standard result for a probe that needs root and does not have it."""
-    return error(
-        t(
-            "このチェックには root 権限が必要です。sudo maillab-tui で実行してください。",
-            "This check needs root: run maillab-tui with sudo.",
-        )
-    )
+    """The standard result for a probe that needs root and does not have it (a probe may
+    return it when it finds out only by trying; run_check then runs it as root if it can)."""
+    return error(NEEDS_ROOT)
 
 
 @dataclass(frozen=True)
@@ -399,6 +401,9 @@ def run_check(definition: CheckDef, ctx: Context, params: Mapping[str, Any]) -> 
         return error(f"{definition.name}: {type(exc).__name__}: {exc}")
     if not isinstance(result, Result):
         return error(f"{definition.name} returned {type(result).__name__}, not a Result")
+    if (result.status is Status.ERROR and result.message == NEEDS_ROOT
+            and ctx.as_root is not None and not ctx.root):
+        return ctx.as_root(definition.name, ctx, params)
     return result
 
 

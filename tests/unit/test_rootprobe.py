@@ -96,3 +96,27 @@ def test_no_password_gives_a_clear_error_and_asks_once_per_try() -> None:
                    {"command": "true", "root": True})
     assert result.status is Status.ERROR and "sudo" in str(result.message)
     assert asked == [False]
+
+
+def test_a_probe_that_finds_out_it_needs_root_is_run_as_root() -> None:
+    from maillab_tui.check import needs_root
+
+    library = load_library([])
+    definition = library.get("user_exists")
+    assert definition is not None
+    calls: list[str] = []
+
+    def as_root(name: str, ctx: Context, params: Mapping[str, Any]) -> Result:
+        calls.append(name)
+        return Result(Status.PASS, "as root")
+
+    original = definition.func
+    try:
+        object.__setattr__(definition, "func", lambda ctx, **kw: needs_root())
+        ctx = Context(host="host1", platform="debian12", root=False, as_root=as_root)
+        assert run_check(definition, ctx, {"user": "user1"}).message == "as root"
+        alone = Context(host="host1", platform="debian12", root=False)
+        assert run_check(definition, alone, {"user": "user1"}).status is Status.ERROR
+    finally:
+        object.__setattr__(definition, "func", original)
+    assert calls == ["user_exists"]
