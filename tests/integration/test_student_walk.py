@@ -4,7 +4,7 @@ This is the README's first command as a newcomer meets it: the TUI runs inside h
 learner `admin` (not root), so sudo asks for the password, the editor is the real vi through
 sudoedit, and debconf shows its screens while Postfix installs. Keys go in with tmux send-keys
 only after the screen shows what a person would wait for; every screen waited for is kept under
-test-artifacts/student-walk/. The walk covers every kind of command block the chapter has:
+test-artifacts/student-walk/. The walk covers these kinds of command block:
 
 - `terminal`: the apt install, with the sudo password at sudo's own prompt, `Y`, debconf;
 - `edit`: main.cf changed in vi by keystrokes, first with the printed page's typo (the check
