@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -41,30 +42,32 @@ def test_a_learner_who_is_not_root_gets_the_probe_run_as_root() -> None:
     assert run_check(shell, without, {"command": "id -u", "root": True}).status is Status.ERROR
 
 
-def test_a_permission_error_is_retried_as_root(tmp_path: Any) -> None:
-    library = load_library([])
-    mbox = library.get("mail_delivered")
-    assert mbox is not None
+def recording(message: str) -> tuple[list[str], Any]:
+    """An `as_root` that answers `message` and records which checks it was asked to run."""
     calls: list[str] = []
 
     def as_root(name: str, ctx: Context, params: Mapping[str, Any]) -> Result:
         calls.append(name)
-        return Result(Status.PASS, "read as root")
+        return Result(Status.PASS, message)
 
-    locked = tmp_path / "user1"
-    locked.write_text("")
-    locked.chmod(0)
+    return calls, as_root
 
+
+def a_probe(name: str, func: Any) -> Any:
+    """The library's check `name` with its probe replaced by `func`."""
+    definition = load_library([]).get(name)
+    assert definition is not None
+    return replace(definition, func=func)
+
+
+def test_a_permission_error_is_retried_as_root() -> None:
     def refuse(*_a: Any, **_k: Any) -> Any:
-        raise PermissionError(13, "Permission denied", str(locked))
+        raise PermissionError(13, "Permission denied", "/var/mail/user1")
 
+    calls, as_root = recording("read as root")
     ctx = Context(host="host1", platform="debian12", root=False, as_root=as_root)
-    original = mbox.func
-    try:
-        object.__setattr__(mbox, "func", refuse)
-        result = run_check(mbox, ctx, {"user": "user1", "subject_pattern": "x"})
-    finally:
-        object.__setattr__(mbox, "func", original)
+    result = run_check(a_probe("mail_delivered", refuse), ctx,
+                       {"user": "user1", "subject_pattern": "x"})
     assert calls == ["mail_delivered"] and result.message == "read as root"
 
 
@@ -101,22 +104,10 @@ def test_no_password_gives_a_clear_error_and_asks_once_per_try() -> None:
 def test_a_probe_that_finds_out_it_needs_root_is_run_as_root() -> None:
     from maillab_tui.check import needs_root
 
-    library = load_library([])
-    definition = library.get("user_exists")
-    assert definition is not None
-    calls: list[str] = []
-
-    def as_root(name: str, ctx: Context, params: Mapping[str, Any]) -> Result:
-        calls.append(name)
-        return Result(Status.PASS, "as root")
-
-    original = definition.func
-    try:
-        object.__setattr__(definition, "func", lambda ctx, **kw: needs_root())
-        ctx = Context(host="host1", platform="debian12", root=False, as_root=as_root)
-        assert run_check(definition, ctx, {"user": "user1"}).message == "as root"
-        alone = Context(host="host1", platform="debian12", root=False)
-        assert run_check(definition, alone, {"user": "user1"}).status is Status.ERROR
-    finally:
-        object.__setattr__(definition, "func", original)
+    probe = a_probe("user_exists", lambda ctx, **kw: needs_root())
+    calls, as_root = recording("as root")
+    ctx = Context(host="host1", platform="debian12", root=False, as_root=as_root)
+    assert run_check(probe, ctx, {"user": "user1"}).message == "as root"
+    alone = Context(host="host1", platform="debian12", root=False)
+    assert run_check(probe, alone, {"user": "user1"}).status is Status.ERROR
     assert calls == ["user_exists"]
