@@ -157,15 +157,21 @@ class PtySession:
     def interrupt(self) -> None:
         """Ctrl-C: typed into the terminal; SIGINT to its foreground group too in raw mode."""
         lflag = self._lflag()
-        with contextlib.suppress(TimeoutError, OSError):
-            self.write("\x03", timeout=0.5)
-        if lflag is not None and lflag & termios.ISIG:
-            return  # the terminal turned the ^C into SIGINT itself
+        # The foreground group is read before the ^C: once the program exits on it, the
+        # terminal has none, tcgetpgrp says 0, and killpg(0) would signal our own group (the
+        # TUI quit on Ctrl-C now and then at the follow step).
         try:
             group = os.tcgetpgrp(self.fd)
         except OSError:
             group = self.pid
+        with contextlib.suppress(TimeoutError, OSError):
+            self.write("\x03", timeout=0.5)
+        if lflag is not None and lflag & termios.ISIG:
+            return  # the terminal turned the ^C into SIGINT itself
+        own = os.getpgrp()
         for target in {group, self.pid}:
+            if target <= 0 or target == own:
+                continue
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
                 os.killpg(target, signal.SIGINT)
 

@@ -149,3 +149,28 @@ def test_cancel_before_start_returns_promptly(kind: str) -> None:
     started = time.monotonic()
     result = run.execute()
     assert result.status == "cancelled" and time.monotonic() - started < 5
+
+
+def test_ctrl_c_never_signals_our_own_group_when_the_program_is_already_gone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A program that exits on the ^C leaves the terminal without a foreground group:
+    # tcgetpgrp then says 0, and killpg(0) would be SIGINT to the TUI itself.
+    from maillab_tui.run import session as session_module
+    from maillab_tui.run.session import PtySession
+
+    pty = PtySession(["sleep", "30"], dict(os.environ), 24, 80)
+    pty.start()
+    try:
+        signalled: list[int] = []
+        monkeypatch.setattr(pty, "_lflag", lambda: 0)  # raw mode, as sudo's or an editor's
+        monkeypatch.setattr(session_module.os, "tcgetpgrp", lambda fd: 0)
+        monkeypatch.setattr(session_module.os, "killpg",
+                            lambda group, sig: signalled.append(group))
+        pty.interrupt()
+        assert 0 not in signalled and os.getpgrp() not in signalled
+        assert signalled == [pty.pid]
+    finally:
+        monkeypatch.undo()
+        pty.signal_family(signal.SIGKILL)
+        pty.wait_gone(5)
+        pty.close()
