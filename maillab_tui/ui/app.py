@@ -177,6 +177,7 @@ class OutputPane(Vertical):
         Log { height: 1fr; }
         #interactive { height: auto; display: none; }
         #interactive.shown { display: block; }
+        #interactive .row { height: 1; }
         #interactive-prompt { width: auto; max-width: 50%; color: $warning; }
         #interactive-input { width: 1fr; height: 1; border: none; padding: 0; }
         #interactive-hint { color: $text-muted; height: 1; }

@@ -490,6 +490,11 @@ async def test_a_dialogue_runs_the_script_or_lets_the_learner_type(make_app: Any
         await wait_for(pilot, lambda: typed.has_focus, timeout=30)
         await wait_for(pilot, lambda: "Subject:" in str(
             app.query_one("#interactive-prompt").render()), timeout=30)
+        # the input row is one line: the output above it keeps the pane (it once got one row,
+        # and a learner reading mail saw only s-nail's `?`, not the list of messages)
+        assert app.query_one("#interactive .row").size.height == 1
+        pane = app.query_one("#output")
+        assert output.size.height == pane.content_size.height - 2  # all but input and hint
         await pilot.press(*"typed by me", "enter")
         await wait_for(pilot, lambda: app.active is None, timeout=30)
         assert any("got typed by me" in line for line in output.lines), list(output.lines)
