@@ -1,26 +1,71 @@
 """The `saslauthd_ok` check: saslauthd runs and accepts the user's password, where smtpd can ask.
 
-`testsaslauthd -u USER -p PASS -s smtp` asks saslauthd as Postfix does (PAM service smtp):
-`0: OK "Success."` or `0: NO "authentication failed"`. Its socket is /run/saslauthd/mux
-(AlmaLinux, Debian's default /var/run/saslauthd/mux); on Debian, where smtpd runs chrooted
-in /var/spool/postfix, the socket must be inside the chroot
-(/var/spool/postfix/var/run/saslauthd/mux): both paths are tried, and when smtpd is
-chrooted (`postconf -M smtp/inet`, column 5 is `y`) the chroot socket must exist.
+The check asks saslauthd on its socket as Postfix does (PAM service smtp), speaking the
+protocol testsaslauthd speaks: four counted strings (user, password, service, realm), each
+after a 2-byte length in network order; the answer is one counted string whose first word is
+the verdict, `OK` or `NO` (a reason may follow; testsaslauthd prints `0: OK "Success."`).
+Talking to the socket itself keeps the password off every command line (testsaslauthd
+takes it as `-p`). The socket is /run/saslauthd/mux (AlmaLinux; Debian's /var/run is /run);
+on Debian, where smtpd runs chrooted in /var/spool/postfix, the
+socket must be inside the chroot (/var/spool/postfix/var/run/saslauthd/mux): both paths are
+tried, and when smtpd is chrooted (`postconf -M smtp/inet`, column 5 is `y`) the chroot socket
+must exist.
 
-Needs root (testsaslauthd needs access to the socket). The password is passed on
-testsaslauthd's command line (it has no other way) but never shown in the evidence.
+Needs root (the socket's directory is root:sasl 710). The password is never shown.
 
 Diagnoses: saslauthd.not-running, saslauthd.auth-failed, saslauthd.unreachable.
 """
 
 from __future__ import annotations
 
+import socket
+import struct
+
 from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
 from maillab_tui.maildiag import diagnose
-from maillab_tui.probes import mask, tool_missing
+from maillab_tui.probes import mask
 
+STANDARD_SOCKET = "/run/saslauthd/mux"
 CHROOT_SOCKET = "/var/spool/postfix/var/run/saslauthd/mux"
 _SOCKET_TROUBLE = ("connect()", "No such file or directory", "Connection refused")
+TIMEOUT = 15.0
+
+
+def ask_saslauthd(path: str, login: str, password: str, service: str, realm: str = "",
+                  timeout: float = TIMEOUT) -> str:
+    """saslauthd's answer on the socket at `path` (`OK`, `NO ...`), or what went
+    wrong in testsaslauthd's words (`connect() : No such file or directory`)."""
+    request = b"".join(struct.pack("!H", len(part)) + part for part in (
+        login.encode(), password.encode(), service.encode(), realm.encode()))
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(timeout)
+            conn.connect(path)
+            conn.sendall(request)
+            head = _read(conn, 2)
+            answer = _read(conn, struct.unpack("!H", head)[0])
+    except TimeoutError:
+        return f"Timeout ({timeout:.0f} secs) waiting for server response"
+    except OSError as exc:
+        return f"connect() : {exc.strerror or exc}"
+    except (struct.error, ValueError):
+        return "short answer from saslauthd"
+    return answer.decode("utf-8", "replace")
+
+
+def _says(answer: str, word: str) -> bool:
+    """saslauthd's verdict is the answer's first word: OK or NO (a reason may follow)."""
+    return answer.split()[:1] == [word]
+
+
+def _read(conn: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ValueError("closed")
+        data += chunk
+    return data
 
 
 def _smtpd_chrooted(ctx: Context) -> bool:
@@ -33,18 +78,18 @@ def _smtpd_chrooted(ctx: Context) -> bool:
 
 @check(
     "saslauthd_ok",
-    "saslauthd が起動していて、ユーザーのパスワードを確認できる（testsaslauthd） / "
-    "saslauthd runs and accepts the user's password (testsaslauthd).",
+    "saslauthd が起動していて、ユーザーのパスワードを確認できる（ソケットに問い合わせる） / "
+    "saslauthd runs and accepts the user's password (asked on its socket).",
     {
         "user": Param(str, doc="the login name (default: this host's user)"),
         "password": Param(str, doc="the password (default: the chapter variable password)"),
-        "service": Param(str, default="smtp", doc="the PAM service testsaslauthd names (-s)"),
+        "service": Param(str, default="smtp", doc="the PAM service asked for (testsaslauthd's -s)"),
     },
     needs_root=True,
 )
 def saslauthd_ok(ctx: Context, user: str | None = None, password: str | None = None,
                  service: str = "smtp") -> Result:
-    """systemctl is-active saslauthd, then testsaslauthd on the standard and chroot sockets."""
+    """systemctl is-active saslauthd, then ask it on the standard and chroot sockets."""
     login = user or ctx.value("user")
     secret = password if password is not None else ctx.value("password")
     if not login or not secret:
@@ -61,30 +106,22 @@ def saslauthd_ok(ctx: Context, user: str | None = None, password: str | None = N
     chrooted = _smtpd_chrooted(ctx)
     results: dict[str, str] = {}
     for socket_path in (None, CHROOT_SOCKET):
-        argv = ["testsaslauthd", "-u", login, "-p", secret, "-s", service]
-        if socket_path:
-            argv += ["-f", socket_path]
-        proc = ctx.run(argv, timeout=15)
-        problem = tool_missing(proc, "sasl2-bin / cyrus-sasl")
-        if problem is not None:
-            return problem
-        output = mask(proc.output, secrets)
-        shown = f"testsaslauthd -u {login} -p ******** -s {service}" + \
-            (f" -f {socket_path}" if socket_path else "")
-        evidence.append(f"{shown}: {output}")
+        where = socket_path or STANDARD_SOCKET
+        output = mask(ask_saslauthd(str(ctx.path(where)), login, secret, service), secrets)
+        evidence.append(f"saslauthd {where} (user {login}, service {service}): {output}")
         results[socket_path or "standard"] = output
-        if 'NO "' in output:
+        if _says(output, "NO"):
             return failed(t(f"saslauthd が {login} を認証できません", f"saslauthd rejects {login}"),
                           evidence, diagnose("saslauthd.auth-failed", user=login))
-        if 'OK "Success."' in output and not socket_path and not chrooted:
+        if _says(output, "OK") and not socket_path and not chrooted:
             return passed(t(f"saslauthd が {login} を認証しました", f"saslauthd accepts {login}"),
                           evidence)
-        if 'OK "Success."' in output and socket_path:
+        if _says(output, "OK") and socket_path:
             return passed(t(f"saslauthd が {login} を認証しました"
                             "（postfix の chroot 内のソケット）",
                             f"saslauthd accepts {login} (socket inside postfix's chroot)"),
                           evidence)
-    if chrooted and 'OK "Success."' in results.get("standard", ""):
+    if chrooted and _says(results.get("standard", ""), "OK"):
         evidence.append(f"postconf -M smtp/inet: chroot = y; {CHROOT_SOCKET}: no socket")
         return failed(t("saslauthd は動いていますが、chroot された smtpd からソケットが見えません",
                         "saslauthd works, but the chrooted smtpd cannot see its socket"),
@@ -93,5 +130,4 @@ def saslauthd_ok(ctx: Context, user: str | None = None, password: str | None = N
         return failed(t("saslauthd のソケットに接続できません",
                         "cannot connect to saslauthd's socket"),
                       evidence, diagnose("saslauthd.unreachable"))
-    return error(t("testsaslauthd の出力を読めません", "cannot read testsaslauthd's output"),
-                 evidence)
+    return error(t("saslauthd の答えを読めません", "cannot read saslauthd's answer"), evidence)

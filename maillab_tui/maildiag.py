@@ -157,11 +157,12 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "smtp.auth-failed": Entry(
         "ユーザー {user} の SMTP 認証が失敗しました（535）。パスワードの誤り、そのユーザーが"
-        "いない、または saslauthd の認証方式（pam 以外）の誤りです。testsaslauthd で saslauthd "
-        "だけを試せます。",
+        "いない、または saslauthd の認証方式（pam 以外）の誤りです。アカウント作成のステップの"
+        "チェック（saslauthd_ok）で saslauthd だけを試せます（パスワードをコマンド行に書かずに）。",
         "SMTP authentication for {user} failed (535): a wrong password, no such user, or "
-        "saslauthd uses a mechanism other than pam. testsaslauthd tries saslauthd alone.",
-        "sudo testsaslauthd -u {user} -p （パスワード） -s smtp",
+        "saslauthd uses a mechanism other than pam. The account step's check (saslauthd_ok) "
+        "tries saslauthd alone, without the password on a command line.",
+        "sudo maillab-tui --check-only --step create-user",
     ),
     "smtp.auth-too-lenient": Entry(
         "間違ったパスワードで SMTP 認証に成功しました。saslauthd / PAM の設定（/etc/pam.d/smtp "

@@ -335,50 +335,100 @@ MASTER_DEBIAN = "smtp       inet  n       -       y       -       -       smtpd\
 MASTER_ALMA = "smtp       inet  n       -       n       -       -       smtpd\n"
 
 
-def sasl_table(master: str, standard: str, chroot: str = "",
-               active: str = "active") -> dict[tuple[str, ...], Any]:
-    base = ("testsaslauthd", "-u", "user1", "-p", "userpass", "-s", "smtp")
-    return {("systemctl", "is-active", "saslauthd"): (0 if active == "active" else 3,
-                                                      f"{active}\n", ""),
-            ("postconf", "-M", "smtp/inet"): (0, master, ""),
-            base: (0 if "OK" in standard else 255, standard, ""),
-            (*base, "-f", CHROOT_SOCKET): (0 if "OK" in chroot else 255, chroot, "")}
+class FakeSaslauthd:
+    """saslauthd's socket protocol on a Unix socket: four counted strings in, one out."""
+
+    def __init__(self, path: Path, answer: str) -> None:
+        import socket
+        import threading
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.asked: list[list[str]] = []
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen(4)
+        self.answer = answer.encode()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        import struct
+
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                parts: list[str] = []
+                while len(parts) < 4:
+                    while len(data) < 2:
+                        data += conn.recv(64)
+                    size = struct.unpack("!H", data[:2])[0]
+                    while len(data) < 2 + size:
+                        data += conn.recv(64)
+                    parts.append(data[2:2 + size].decode())
+                    data = data[2 + size:]
+                self.asked.append(parts)
+                conn.sendall(struct.pack("!H", len(self.answer)) + self.answer)
+
+    def close(self) -> None:
+        self.server.close()
 
 
-def test_saslauthd_ok_on_almalinux() -> None:
-    result = run("saslauthd_ok", make_ctx(table=sasl_table(MASTER_ALMA, '0: OK "Success."\n'),
-                                          platform="almalinux9"))
+def sasl_ctx(tmp_path: Path, master: str, standard: str | None, chroot: str | None = None,
+             active: str = "active", platform: str = "debian12") -> Any:
+    """A host whose saslauthd answers `standard` / `chroot` on those sockets (None: no socket)."""
+    table = {("systemctl", "is-active", "saslauthd"): (0 if active == "active" else 3,
+                                                       f"{active}\n", ""),
+             ("postconf", "-M", "smtp/inet"): (0, master, "")}
+    for where, answer in (("run/saslauthd/mux", standard), (CHROOT_SOCKET[1:], chroot)):
+        if answer is not None:
+            FakeSaslauthd(tmp_path / where, answer)
+    return make_ctx(tmp_path, table, platform=platform)
+
+
+def test_saslauthd_ok_on_almalinux(tmp_path: Path) -> None:
+    ctx = sasl_ctx(tmp_path, MASTER_ALMA, "OK", platform="almalinux9")
+    result = run("saslauthd_ok", ctx)
     assert result.status is Status.PASS, text(result)
-    assert "userpass" not in text(result) and "-p ********" in text(result)
+    assert "userpass" not in text(result) and "/run/saslauthd/mux" in text(result)
 
 
-def test_saslauthd_stopped() -> None:
-    table = sasl_table(MASTER_ALMA, "", active="inactive")
-    result = run("saslauthd_ok", make_ctx(table=table))
+def test_saslauthd_is_asked_what_postfix_asks(tmp_path: Path) -> None:
+    (tmp_path / "run/saslauthd").mkdir(parents=True)
+    server = FakeSaslauthd(tmp_path / "run/saslauthd/mux", "OK")
+    from checks.saslauthd import ask_saslauthd
+
+    assert ask_saslauthd(str(tmp_path / "run/saslauthd/mux"), "user1", "userpass",
+                         "smtp") == "OK"
+    assert server.asked == [["user1", "userpass", "smtp", ""]]
+    assert ask_saslauthd(str(tmp_path / "none"), "user1", "x", "smtp").startswith("connect() :")
+    server.close()
+
+
+def test_saslauthd_stopped(tmp_path: Path) -> None:
+    result = run("saslauthd_ok", sasl_ctx(tmp_path, MASTER_ALMA, None, active="inactive"))
     assert code(result) == "saslauthd.not-running"
     assert "systemctl enable --now saslauthd" in text(result)
 
 
-def test_saslauthd_wrong_password() -> None:
-    table = sasl_table(MASTER_ALMA, '0: NO "authentication failed"\n')
-    result = run("saslauthd_ok", make_ctx(table=table))
+def test_saslauthd_wrong_password(tmp_path: Path) -> None:
+    result = run("saslauthd_ok", sasl_ctx(tmp_path, MASTER_ALMA, "NO authentication failed"))
     assert code(result) == "saslauthd.auth-failed"
     assert "MECH=pam" in text(result)
 
 
-def test_saslauthd_outside_postfix_chroot_on_debian() -> None:
-    table = sasl_table(MASTER_DEBIAN, '0: OK "Success."\n',
-                       "connect() : No such file or directory\n")
-    result = run("saslauthd_ok", make_ctx(table=table))
+def test_saslauthd_outside_postfix_chroot_on_debian(tmp_path: Path) -> None:
+    result = run("saslauthd_ok", sasl_ctx(tmp_path, MASTER_DEBIAN, "OK"))
     assert code(result) == "saslauthd.unreachable"
     assert "chroot" in text(result) and "OPTIONS=" in text(result)
     assert "START=yes" in text(result)
 
 
-def test_saslauthd_inside_postfix_chroot_on_debian() -> None:
-    table = sasl_table(MASTER_DEBIAN, "connect() : No such file or directory\n",
-                       '0: OK "Success."\n')
-    result = run("saslauthd_ok", make_ctx(table=table))
+def test_saslauthd_inside_postfix_chroot_on_debian(tmp_path: Path) -> None:
+    result = run("saslauthd_ok", sasl_ctx(tmp_path, MASTER_DEBIAN, None, "OK"))
     assert result.status is Status.PASS
     assert CHROOT_SOCKET in text(result)
 
