@@ -381,20 +381,24 @@ class LabApp(App[int]):
         self._update_texts()
         self.call_after_refresh(self._tell_driven_size)
 
-    def _output_size(self) -> tuple[int, int] | None:
-        """The output log's rows and columns, for a program the learner drives."""
-        size = self.query_one("#output-log", Log).content_size
-        return (size.height, size.width) if size.width >= 20 and size.height >= 1 else None
+    def _output_columns(self) -> int | None:
+        """The output log's width, for a program the learner drives."""
+        width = self.query_one("#output-log", Log).content_size.width
+        return width if width >= 20 else None
 
     def _tell_driven_size(self) -> None:
-        """A program the learner drives formats for the pane it is shown in (s-nail pads its
-        list of messages to the terminal's width: wider than the pane, the subjects were cut)."""
+        """A program the learner drives formats for the pane's width (s-nail pads its list of
+        messages to the terminal's width: wider than the pane, the subjects were cut). Its
+        height stays the runner's: the log scrolls, and a terminal as short as the pane would
+        make s-nail page every message through --More--."""
         active = self.active
-        size = self._output_size()
-        if active is not None and active.interactive and active.handle is not None and size:
+        cols = self._output_columns()
+        rows = getattr(self.runner, "rows", None)
+        if (active is not None and active.interactive and active.handle is not None and cols
+                and isinstance(rows, int)):
             resize = getattr(active.handle, "resize", None)
             if callable(resize):
-                resize(*size)
+                resize(rows, cols)
 
     # ================================================================== start
 
@@ -1055,12 +1059,12 @@ class LabApp(App[int]):
         for index, block in blocks:
             if active.cancelled.is_set():
                 break
-            # a program the learner drives gets the pane's size (it formats for it)
-            size = self.call_from_thread(self._output_size) if active.interactive else None
-            saved = (getattr(self.runner, "rows", None), getattr(self.runner, "cols", None))
+            # a program the learner drives gets the pane's width (it formats for it)
+            cols = self.call_from_thread(self._output_columns) if active.interactive else None
+            saved = getattr(self.runner, "cols", None)
             try:
-                if size is not None and None not in saved:
-                    self.runner.rows, self.runner.cols = size  # type: ignore[attr-defined]
+                if cols is not None and saved is not None:
+                    self.runner.cols = cols  # type: ignore[attr-defined]
                 handle = self.runner.start(block, listener, step=active.step_id,
                                            interactive=active.interactive)
                 active.handle = handle
@@ -1070,8 +1074,8 @@ class LabApp(App[int]):
             except Exception as exc:  # the runner reports failures; this is a bug or no runner
                 result = exc
             finally:
-                if size is not None and None not in saved:
-                    self.runner.rows, self.runner.cols = saved  # type: ignore[attr-defined]
+                if cols is not None and saved is not None:
+                    self.runner.cols = saved  # type: ignore[attr-defined]
             self.post_message(RunDone(active.run_id, index, result))
             if isinstance(result, Exception) or not getattr(result, "ok", False):
                 break
