@@ -27,7 +27,7 @@ from __future__ import annotations
 import mailbox
 import re
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Param, Result, check, denied, error, failed, passed, t
 from maillab_tui.maildiag import diagnose, mail_log_hint
 from maillab_tui.mailparse import Delivery, parse_delivery, same_name
 from maillab_tui.mailprobes import (
@@ -71,7 +71,7 @@ def mail_delivered(ctx: Context, user: str, subject_pattern: str,
     try:
         messages = read_mbox(ctx.path(name))
     except PermissionError:
-        return error(t(f"{name} を読む権限がありません。root（sudo maillab-tui）か {user} "
+        return denied(t(f"{name} を読む権限がありません。root（sudo maillab-tui）か {user} "
                        "本人として実行してください。",
                        f"permission denied reading {name}: run as root (sudo maillab-tui) or "
                        f"as {user}."))

@@ -37,7 +37,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Param,
+    Result,
+    check,
+    denied,
+    failed,
+    passed,
+    t,
+)
 from maillab_tui.maildiag import diagnose, mail_log_hint
 from maillab_tui.mailparse import (
     AUTH_METHODS,
@@ -106,7 +116,7 @@ def _read(ctx: Context, name: str) -> str | None:
 
 def _denied(name: str, user: str) -> Result:
     """The error for a client file we may not read."""
-    return error(t(f"{name} を読む権限がありません。root（sudo maillab-tui）か {user} 本人として"
+    return denied(t(f"{name} を読む権限がありません。root（sudo maillab-tui）か {user} 本人として"
                    "実行してください。",
                    f"permission denied reading {name}: run as root (sudo maillab-tui) or as "
                    f"{user}."))

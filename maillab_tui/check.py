@@ -59,6 +59,9 @@ class Result:
     silent: bool = False
     """The probe got no answer at all (a timeout): a definite failure seen earlier in the same
     wait says more, so `wait_for` reports that one instead."""
+    needs_root: bool = False
+    """The probe could not look without root (see `denied`): a learner who is not root gets
+    it run as root through sudo where the context can (Context.as_root)."""
 
 
 def _evidence(evidence: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -90,6 +93,12 @@ def error(message: Message, evidence: str | Sequence[str] | None = None) -> Resu
     return Result(Status.ERROR, message, _evidence(evidence))
 
 
+def denied(message: Message, evidence: str | Sequence[str] | None = None) -> Result:
+    """The probe may not look without root (a file, a socket, a command): an error that
+    run_check turns into the same probe run as root when it can."""
+    return Result(Status.ERROR, message, _evidence(evidence), needs_root=True)
+
+
 def skipped(message: Message) -> Result:
     """The check does not apply here (another platform, another host)."""
     return Result(Status.SKIP, message)
@@ -104,7 +113,7 @@ NEEDS_ROOT = t(
 def needs_root() -> Result:
     """The standard result for a probe that needs root and does not have it (a probe may
     return it when it finds out only by trying; run_check then runs it as root if it can)."""
-    return error(NEEDS_ROOT)
+    return denied(NEEDS_ROOT)
 
 
 @dataclass(frozen=True)
@@ -401,8 +410,7 @@ def run_check(definition: CheckDef, ctx: Context, params: Mapping[str, Any]) -> 
         return error(f"{definition.name}: {type(exc).__name__}: {exc}")
     if not isinstance(result, Result):
         return error(f"{definition.name} returned {type(result).__name__}, not a Result")
-    if (result.status is Status.ERROR and result.message == NEEDS_ROOT
-            and ctx.as_root is not None and not ctx.root):
+    if result.needs_root and ctx.as_root is not None and not ctx.root:
         return ctx.as_root(definition.name, ctx, params)
     return result
 
@@ -458,6 +466,7 @@ __all__ = [
     "Result",
     "Status",
     "check",
+    "denied",
     "error",
     "failed",
     "load_library",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from maillab_tui.chapter.variables import mask as _mask
-from maillab_tui.check import Result, error
+from maillab_tui.check import Result, denied, error
 from maillab_tui.system import Proc
 from maillab_tui.text import t
 
@@ -408,8 +408,8 @@ def permission_denied(path: str, platform: str | None, *, log: bool = False) -> 
         how_en = "run maillab-tui with sudo, or run sudo usermod -aG adm $USER and log in again"
     else:
         how_ja, how_en = "sudo maillab-tui で実行してください", "run maillab-tui with sudo"
-    return error(t(f"{path} を読む権限がありません。{how_ja}。",
-                   f"permission denied reading {path}: {how_en}."))
+    return denied(t(f"{path} を読む権限がありません。{how_ja}。",
+                    f"permission denied reading {path}: {how_en}."))
 
 
 __all__ = [

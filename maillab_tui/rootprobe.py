@@ -45,7 +45,8 @@ def _plain(message: Message) -> Any:
 def result_to_json(result: Result) -> dict[str, Any]:
     """A result as JSON data (both languages kept)."""
     data: dict[str, Any] = {"status": result.status.value, "message": _plain(result.message),
-                            "evidence": list(result.evidence), "silent": result.silent}
+                            "evidence": list(result.evidence), "silent": result.silent,
+                            "needs_root": result.needs_root}
     if result.diagnosis is not None:
         data["diagnosis"] = {"code": result.diagnosis.code,
                              "message": _plain(result.diagnosis.message),
@@ -62,7 +63,7 @@ def result_from_json(data: Mapping[str, Any]) -> Result:
                               str(d.get("suggestion", "")))
     return Result(Status(str(data["status"])), _message(data.get("message", "")),
                   tuple(str(e) for e in data.get("evidence", ())), diagnosis,
-                  bool(data.get("silent", False)))
+                  bool(data.get("silent", False)), bool(data.get("needs_root", False)))
 
 
 class RootProbe:

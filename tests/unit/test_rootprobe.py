@@ -101,13 +101,39 @@ def test_no_password_gives_a_clear_error_and_asks_once_per_try() -> None:
     assert asked == [False]
 
 
-def test_a_probe_that_finds_out_it_needs_root_is_run_as_root() -> None:
-    from maillab_tui.check import needs_root
+@pytest.mark.parametrize("answer", ["needs_root", "denied", "permission_denied"])
+def test_a_probe_that_finds_out_it_needs_root_is_run_as_root(answer: str) -> None:
+    from maillab_tui.check import denied, needs_root
+    from maillab_tui.probes import permission_denied
 
-    probe = a_probe("user_exists", lambda ctx, **kw: needs_root())
+    results = {"needs_root": needs_root, "denied": lambda: denied("cannot read /var/mail/user1"),
+               "permission_denied": lambda: permission_denied("/etc/shadow", "debian12")}
+    probe = a_probe("user_exists", lambda ctx, **kw: results[answer]())
     calls, as_root = recording("as root")
     ctx = Context(host="host1", platform="debian12", root=False, as_root=as_root)
     assert run_check(probe, ctx, {"user": "user1"}).message == "as root"
     alone = Context(host="host1", platform="debian12", root=False)
     assert run_check(probe, alone, {"user": "user1"}).status is Status.ERROR
     assert calls == ["user_exists"]
+
+
+def test_the_mailbox_check_of_another_user_is_run_as_root(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    mbox = tmp_path / "var/mail/user1"
+    mbox.parent.mkdir(parents=True)
+    mbox.write_text("")
+    calls, as_root = recording("as root")
+    ctx = Context(host="host1", platform="debian12", root=False, as_root=as_root,
+                  files_root=str(tmp_path))
+    definition = load_library([]).get("mail_delivered")
+    assert definition is not None
+
+    def refuse(*_a: Any, **_k: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(mbox))
+
+    import checks.delivery as delivery
+
+    monkeypatch.setattr(delivery, "read_mbox", refuse)  # user1's 0600 mailbox, to admin
+    probe = replace(definition, func=delivery.mail_delivered)
+    assert run_check(probe, ctx, {"user": "user1", "subject_pattern": "x"}).message == "as root"
+    assert calls == ["mail_delivered"]
