@@ -122,9 +122,13 @@ def _answer(stdout: str) -> Result | None:
 
 
 def main() -> int:
-    """As root: read one request from stdin, run that probe once, print its result as JSON."""
+    """As root: read one request from stdin, run that probe once, print its result as JSON.
+
+    The request is the last line: before it stands the password line when sudo did not read
+    it (a learner allowed sudo without a password), which is ignored."""
     try:
-        request = json.loads(sys.stdin.readline())
+        lines = [line for line in sys.stdin.read().splitlines() if line.strip()]
+        request = json.loads(lines[-1] if lines else "")
         library = load_library(list(request.get("checks_dirs") or []))
         definition = library.get(str(request["check"]))
         if definition is None:

@@ -20,9 +20,10 @@ if ! grep -qs '^ID=debian' /etc/os-release; then
   exit 2
 fi
 
-# The tests also drive the TUI in tmux, grade the hosts over SSH with ansible-playbook and look
+# The tests also drive the TUI in tmux, run a check as root through sudo, grade the hosts over
+# SSH with ansible-playbook and look
 # at the class report in headless Chromium.
-packages=(python3 python3-venv python3-pip git tmux openssh-client chromium fonts-ipafont-gothic)
+packages=(python3 python3-venv python3-pip git tmux openssh-client chromium fonts-ipafont-gothic sudo)
 if [ -f "$ROOT/maillab_tui/sandbox/host-packages.txt" ]; then
   while read -r name _; do
     case "$name" in ''|'#'*) ;; *) packages+=("$name") ;; esac

@@ -1336,7 +1336,13 @@ class LabApp(App[int]):
             return str(known())
         reply: queue.Queue[str | None] = queue.Queue()
         self.post_message(CheckPasswordWanted(wrong, reply))
-        value = reply.get()
+        while True:  # bounded by the app: a lab that quits meanwhile answers nothing
+            try:
+                value = reply.get(timeout=0.2)
+                break
+            except queue.Empty:
+                if not self.is_running:
+                    return None
         remember = getattr(runner, "remember_sudo_password", None)
         if value and callable(remember):
             remember(value)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -137,3 +139,15 @@ def test_the_mailbox_check_of_another_user_is_run_as_root(
     probe = replace(definition, func=delivery.mail_delivered)
     assert run_check(probe, ctx, {"user": "user1", "subject_pattern": "x"}).message == "as root"
     assert calls == ["mail_delivered"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("sudo") is None,
+                    reason="needs root and sudo (sudo then asks no password, as NOPASSWD)")
+def test_the_whole_trip_through_sudo_when_sudo_asks_no_password() -> None:
+    # sudo reads no password line here (root, or a learner allowed NOPASSWD): the helper takes
+    # the request from the last line and ignores the password before it
+    probe = RootProbe(lambda wrong: "not-read-by-sudo")
+    ctx = Context(host="host1", platform="debian12", root=False, secrets=("not-read-by-sudo",))
+    result = probe("shell", ctx, {"command": "id -u", "root": True})
+    assert result.status is Status.PASS, result
+    assert "0" in str(result.message)
