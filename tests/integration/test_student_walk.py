@@ -4,17 +4,19 @@ This is the README's first command as a newcomer meets it: the TUI runs inside h
 learner `admin` (not root), so sudo asks for the password, the editor is the real vi through
 sudoedit, and debconf shows its screens while Postfix installs. Keys go in with tmux send-keys
 only after the screen shows what a person would wait for; every screen waited for is kept under
-test-artifacts/student-walk/. The walk covers these kinds of command block:
+test-artifacts/student-walk/. The walk covers every kind of command block the chapter has:
 
 - `terminal`: the apt install, with the sudo password at sudo's own prompt, `Y`, debconf;
 - `edit`: main.cf changed in vi by keystrokes, first with the printed page's typo (the check
   fails and names it), then fixed (the check passes);
 - plain streamed commands, with sudo's password asked in the TUI's own masked prompt;
-- `password` and `dialogue`: passwd driven by the learner (sudo's prompt, then passwd's own).
+- `password` and `dialogue`: passwd typed by the learner, s-nail composed and sent by typing,
+  then the mail from host2 read (both `user=` blocks: `sudo su - user1`);
+- `follow`: tail -f started and stopped with ctrl+c.
 
 host2 is the other student's machine: it is brought along by the reference solution (the
-self-test's solve path) in the background, as far as the walk needs it. The walk stops after the
-SMTP checks from the peer (follow, the mail dialogues and the rest stay with the self-test).
+self-test's solve path) in the background, as far as the walk needs it. The walk stops after
+reading mail; the rest of the chapter stays with the self-test.
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ GATE_OPEN = "次へ進めます（n）"
 SUDO_LEAK = rf"(?<![\w/-]){ADMIN_PASSWORD}(?![\w-])"
 
 
+def output_of(screen: str) -> str:
+    """The text of the command-output pane only (a dialogue's script, shown on its card, says
+    the same words as the program: waiting for them anywhere would not wait at all)."""
+    lines = screen.splitlines()
+    start = next((i for i, line in enumerate(lines) if "コマンドの出力" in line), len(lines))
+    return "\n".join(part for line in lines[start + 1:]
+                     for part in re.findall(r"││(.*?)││", line))
+
+
 def last_line(screen: str) -> str:
     """The last line with text on it (where a program in the raw terminal is asking)."""
     lines = [line for line in screen.splitlines() if line.strip()]
@@ -66,19 +77,22 @@ class Student:
         """The TUI's masked password box, opened for sudo: type the password there."""
         self.term.wait("パスワードの入力", "tui-password-box")
         self.term.type(ADMIN_PASSWORD)
-        screen = self.term.snap("password-typed")
-        assert "•••••••" in screen
+        self.term.wait("•" * len(ADMIN_PASSWORD), "password-typed", timeout=10)  # dots only
         self.term.keys("Enter")
+
+    def output(self, marker: str, label: str, timeout: float = 60) -> str:
+        """Wait until the command-output pane shows `marker`."""
+        return self.term.wait(lambda s: marker in output_of(s), label, timeout=timeout)
 
     def drive(self, marker: str | Callable[[str], bool], label: str, timeout: float = 60) -> str:
         """Driving a program in the TUI (i): sudo may ask first, in the program's own output;
-        the learner types the password into the input line, then waits for `marker`."""
-        test = (lambda s: marker in s) if isinstance(marker, str) else marker
-        screen = self.term.wait(lambda s: test(s) or SUDO_PROMPT in s, f"{label}-or-sudo",
-                                timeout=timeout)
-        if not test(screen):
+        the learner types the password into the input line, then waits for `marker` there."""
+        found = (lambda s: marker in s) if isinstance(marker, str) else marker
+        screen = self.term.wait(lambda s: found(output_of(s)) or SUDO_PROMPT in output_of(s),
+                                f"{label}-or-sudo", timeout=timeout)
+        if not found(output_of(screen)):
             self.term.type(ADMIN_PASSWORD, enter=True)
-            screen = self.term.wait(test, label, timeout=timeout)
+            screen = self.term.wait(lambda s: found(output_of(s)), label, timeout=timeout)
         return screen
 
     def check_passes(self, label: str, timeout: float = 90) -> str:
@@ -261,9 +275,9 @@ def test_the_student_walks_the_chapter_in_a_real_terminal(fresh_lab: Lab) -> Non
         term.keys("i")
         me.drive(re_found(r"新しい ?パスワード"), "passwd-asks")
         term.type(PASSWORD, enter=True)
-        term.wait("再入力", "passwd-retype")
+        me.output("再入力", "passwd-retype")
         term.type(PASSWORD, enter=True)
-        term.wait("正しく更新されました", "passwd-done", timeout=30)
+        me.output("正しく更新されました", "passwd-done", timeout=30)
         me.check_passes("create-user")
 
         # host2 must be as far for the checks that ask it
@@ -272,6 +286,39 @@ def test_the_student_walks_the_chapter_in_a_real_terminal(fresh_lab: Lab) -> Non
         term.keys("r")
         term.wait("✔ 完了", "dig-done", timeout=60)
         me.check_passes("smtp-from-peer")
+
+        # follow: tail -f runs until ctrl+c
+        me.next_step("メールログを表示する端末")
+        term.keys("r")
+        term.wait("^c 停止", "follow-running", timeout=30)  # the footer, while it runs
+        term.wait(lambda s: re.search(r"postfix/\w+\[\d+\]", output_of(s)) is not None,
+                  "follow-shows-log", timeout=30)
+        term.keys("C-c")
+        term.wait("■ 停止", "follow-stopped", timeout=30)
+        me.check_passes("follow-log")
+
+        # dialogue as user1: s-nail composed and sent by typing
+        me.next_step("mail コマンドでメールを送る")
+        term.keys("i")
+        me.drive("Subject:", "mail-subject")
+        term.type("Test mail from user1", enter=True)
+        term.type("This is Test Mail from user1", enter=True)
+        term.keys("C-d")
+        me.output("Send this message", "mail-send?", timeout=30)
+        term.type("yes", enter=True)
+        term.wait("✔ 完了", "mail-sent", timeout=60)
+        me.check_passes("send-mail", timeout=120)
+
+        # host2 answers (its send-mail step), then user1 reads it by typing
+        joined(stage_peer(fresh_lab, "send-mail", start="smtp-from-peer"))
+        me.next_step("届いたメールを読む")
+        term.keys("i")
+        me.drive("/var/mail/user1: 1 message", "mail-list")  # the list (the pane cuts subjects)
+        term.type("1", enter=True)
+        me.output("This is Test Mail from user2", "mail-read", timeout=30)
+        term.type("q", enter=True)
+        term.wait("✔ 完了", "mail-quit", timeout=30)
+        me.check_passes("read-mail", timeout=120)
 
         term.keys("C-q")
         term.wait(lambda s: term.exited(), "quit", timeout=30)
