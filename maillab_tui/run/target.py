@@ -9,9 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-SCRIPT_VAR = "MAILLAB_COMMAND"
-"""Where a command holding a secret travels instead of a command line (see Target.argv)."""
-
 
 def _current_user() -> str:
     try:
@@ -65,21 +62,23 @@ class Target:
         """The argv for a shell command, as the learner or (login environment) as `user`.
 
         With `script_fd` the command is not on any command line (it holds a secret: sudo logs
-        command lines, ps shows them): the process gets it on that inherited descriptor (a
-        private temporary file), reads it into the environment variable MAILLAB_COMMAND and
-        runs it from there; sudo and `su -` pass that one variable on (--preserve-env, -w).
+        command lines, and the variables it is asked to keep; ps shows command lines): the
+        process gets it on that inherited descriptor (a private temporary file). As the
+        learner, the shell reads it from there and runs it. As another user, the file becomes
+        the standard input of `sudo su - USER -c 'c=$(cat) ...'`, which reads it and runs it:
+        such a command then has no input to read but the terminal (/dev/tty).
         """
         other = self._other_user(user)
         if script_fd is not None:
-            read = (f'{SCRIPT_VAR}=$(cat <&{script_fd}; echo .); exec {script_fd}<&-; '
-                    f'export {SCRIPT_VAR}="${{{SCRIPT_VAR}%.}}"; ')
-            run = f'c=${SCRIPT_VAR}; unset {SCRIPT_VAR}; eval "$c"'
+            run = 'c=$(cat; echo .); eval "${c%.}"'
             if other is None:
-                return self._wrap([*self.shell, read + run], env)
-            su = ["su", *self.su_options, "-w", SCRIPT_VAR, "-", other, "-c", run]
+                read = f"c=$(cat <&{script_fd}; echo .); exec {script_fd}<&-; "
+                return self._wrap([*self.shell, read + 'eval "${c%.}"'], env)
+            su = ["su", *self.su_options, "-", other, "-c", run]
             if not self.learner_is_root:
-                su = ["sudo", f"--preserve-env={SCRIPT_VAR}", *su]
-            return self._wrap([*self.shell, read + 'exec "$@"', "maillab-command", *su], env)
+                su = ["sudo", *su]
+            feed = f'exec 0<&{script_fd} {script_fd}<&-; exec "$@"'
+            return self._wrap([*self.shell, feed, "maillab-command", *su], env)
         if other is None:
             return self._wrap([*self.shell, command], env)
         su = ["su", *self.su_options, "-", other, "-c", command]
