@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from maillab_tui.chapter import load_chapter
-from maillab_tui.check import BUILTIN, Library
+from maillab_tui.checking.api import BUILTIN, Library
 from maillab_tui.ui.app import LabApp
 from maillab_tui.ui.logview import LogPane
 

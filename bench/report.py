@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from maillab_tui.classreport import load, render_csv, render_html, select  # noqa: E402
+from maillab_tui.checking.classreport import load, render_csv, render_html, select  # noqa: E402
 
 
 def result(student: str, host: str, checks: int, failing_step: int | None) -> dict[str, Any]:

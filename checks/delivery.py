@@ -27,19 +27,18 @@ from __future__ import annotations
 import mailbox
 import re
 
-from maillab_tui.check import Context, Param, Result, check, denied, error, failed, passed, t
-from maillab_tui.maildiag import diagnose, mail_log_hint
-from maillab_tui.mailparse import Delivery, parse_delivery, same_name
-from maillab_tui.mailprobes import (
+from maillab_tui.check import Context, Param, Result, check, denied, error, failed, mask, passed, t
+from maillab_tui.mail.delivery import Delivery, parse_delivery
+from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
+from maillab_tui.mail.dns import same_name
+from maillab_tui.mail.maillog import (
     MailLog,
     delivery_diagnosis,
     finding_diagnosis,
     known_problems,
-    mailbox_path,
     read_mail_log,
-    read_mbox,
 )
-from maillab_tui.probes import mask
+from maillab_tui.mail.mbox import mailbox_path, read_mbox
 
 
 @check(

@@ -15,9 +15,9 @@ type), dns.wrong-record, dns.servfail (SERVFAIL / REFUSED), dns.mx-target-missin
 from __future__ import annotations
 
 from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
-from maillab_tui.maildiag import diagnose
-from maillab_tui.mailparse import DnsAnswer, mx_target, parse_dig, parse_host, same_name
-from maillab_tui.mailprobes import Unreachable, io_seconds, resolve
+from maillab_tui.mail.diagnoses import diagnose
+from maillab_tui.mail.dns import DnsAnswer, mx_target, parse_dig, parse_host, same_name
+from maillab_tui.mail.net import Unreachable, io_seconds, resolve
 
 
 def _nameserver(ctx: Context) -> str:

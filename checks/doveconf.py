@@ -13,17 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, failed, passed, t
-from maillab_tui.probes import (
-    DOVECOT_COMMON_SETTINGS,
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Param,
+    Result,
+    check,
+    failed,
     near_miss,
+    passed,
     permission_denied,
     same_list,
-    setting_names,
     split_list,
+    t,
     tool_missing,
-    unknown_setting,
 )
+from maillab_tui.mail.settings import DOVECOT_COMMON_SETTINGS, setting_names, unknown_setting
 
 
 def _names(ctx: Context, base: Sequence[str]) -> list[str]:

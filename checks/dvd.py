@@ -23,19 +23,27 @@ from __future__ import annotations
 import gzip
 import re
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
-from maillab_tui.maildiag import diagnose
-from maillab_tui.mailparse import (
+from maillab_tui.check import (
     AptRun,
     BlockDevice,
+    Context,
     Mount,
+    Param,
+    Result,
+    check,
+    error,
+    failed,
+    package_for,
     parse_apt_history,
     parse_colon_fields,
     parse_lsblk,
     parse_mounts,
+    passed,
+    permission_denied,
+    t,
+    tool_missing,
 )
-from maillab_tui.platform import package_for
-from maillab_tui.probes import permission_denied, tool_missing
+from maillab_tui.mail.diagnoses import diagnose
 
 
 def _by_label(ctx: Context) -> list[BlockDevice]:

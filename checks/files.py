@@ -12,8 +12,19 @@ import pwd
 import re
 import stat
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.probes import mask, permission_denied
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Param,
+    Result,
+    check,
+    error,
+    failed,
+    mask,
+    passed,
+    permission_denied,
+    t,
+)
 
 _COMMENT = re.compile(r"^\s*#+\s?")
 

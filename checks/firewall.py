@@ -33,22 +33,24 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from maillab_tui.check import (
+    FIREWALL_SERVICE_PORTS,
     Context,
+    FirewallZone,
     Param,
+    Proc,
     Result,
     check,
     error,
     failed,
     needs_root,
+    parse_firewall_zones,
     passed,
     skipped,
     t,
+    tool_missing,
 )
-from maillab_tui.maildiag import diagnose
-from maillab_tui.mailparse import FIREWALL_SERVICE_PORTS, FirewallZone, parse_firewall_zones
-from maillab_tui.mailprobes import Unreachable, connect, io_seconds, unreachable_result, where
-from maillab_tui.probes import tool_missing
-from maillab_tui.system import Proc
+from maillab_tui.mail.diagnoses import diagnose
+from maillab_tui.mail.net import Unreachable, connect, io_seconds, unreachable_result, where
 
 _DENIED = ("Authorization failed", "Not authorized", "AccessDenied", "Permission denied")
 

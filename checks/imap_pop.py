@@ -29,25 +29,18 @@ from collections.abc import Callable
 from typing import Any
 
 from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.maildiag import diagnose, mail_log_hint
-from maillab_tui.mailprobes import (
-    Imap,
-    MailLog,
-    Pop3,
+from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
+from maillab_tui.mail.maillog import MailLog, finding_diagnosis, known_problems, read_mail_log
+from maillab_tui.mail.net import (
     Unreachable,
-    as_text,
-    decoded,
     default_host,
-    finding_diagnosis,
     io_seconds,
     is_local_address,
-    known_problems,
-    read_mail_log,
-    reply_text,
-    server_values,
     unreachable_result,
     where,
 )
+from maillab_tui.mail.peers import server_values
+from maillab_tui.mail.sessions import Imap, Pop3, as_text, decoded, reply_text
 
 _PARAMS = {
     "host": Param(str, doc="the server's name or address (default: this host's address)"),

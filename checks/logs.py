@@ -16,13 +16,21 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.platform import find_mail_log
-from maillab_tui.probes import (
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Param,
+    Result,
+    check,
+    error,
+    failed,
+    find_mail_log,
     log_lines_since,
     mask,
     parse_duration,
+    passed,
     permission_denied,
+    t,
     tool_missing,
 )
 

@@ -6,9 +6,19 @@ sasl2-bin on Debian): give `name` plus an `rpm` or `deb` override.
 
 from __future__ import annotations
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.platform import package_for
-from maillab_tui.probes import tool_missing
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Param,
+    Result,
+    check,
+    error,
+    failed,
+    package_for,
+    passed,
+    t,
+    tool_missing,
+)
 
 
 def _not_installed(package: str, evidence: str, how: str) -> Result:

@@ -20,16 +20,26 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.probes import (
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Param,
+    Result,
+    check,
+    error,
+    failed,
+    near_miss,
+    passed,
+    same_list,
+    split_list,
+    t,
+    tool_missing,
+)
+from maillab_tui.mail.settings import (
     POSTFIX_COMMON_PARAMETERS,
     POSTFIX_RESTRICTIONS,
     UnusedParameter,
-    near_miss,
     parameter_names,
-    same_list,
-    split_list,
-    tool_missing,
     unknown_parameter,
     unknown_restrictions,
     unused_parameters,

@@ -21,9 +21,8 @@ from __future__ import annotations
 import socket
 import struct
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
-from maillab_tui.maildiag import diagnose
-from maillab_tui.probes import mask
+from maillab_tui.check import Context, Param, Result, check, error, failed, mask, passed, t
+from maillab_tui.mail.diagnoses import diagnose
 
 STANDARD_SOCKET = "/run/saslauthd/mux"
 CHROOT_SOCKET = "/var/spool/postfix/var/run/saslauthd/mux"

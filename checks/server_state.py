@@ -16,9 +16,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.platform import find_mail_log
-from maillab_tui.probes import log_lines_since, parse_syslog_time
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Param,
+    Result,
+    check,
+    error,
+    failed,
+    find_mail_log,
+    log_lines_since,
+    parse_syslog_time,
+    passed,
+    t,
+)
 
 IGNORED = re.compile(
     r"postfix/master\[\d+\]: warning: service \S+: ignoring inet_interfaces change"

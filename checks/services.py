@@ -8,10 +8,20 @@ to be active too, and reports their failure.
 
 from __future__ import annotations
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.platform import daemon_units
-from maillab_tui.probes import tool_missing
-from maillab_tui.text import render
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Param,
+    Result,
+    check,
+    daemon_units,
+    error,
+    failed,
+    passed,
+    render,
+    t,
+    tool_missing,
+)
 
 _NO_SYSTEMD = ("System has not been booted with systemd", "Failed to connect to bus")
 _JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users",

@@ -33,24 +33,20 @@ import re
 from collections.abc import Callable
 
 from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
-from maillab_tui.maildiag import diagnose, mail_log_hint
-from maillab_tui.mailparse import same_name
-from maillab_tui.mailprobes import (
-    Reply,
-    SmtpClosed,
-    SmtpSession,
+from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
+from maillab_tui.mail.dns import same_name
+from maillab_tui.mail.maillog import sasl_install_hint
+from maillab_tui.mail.net import (
     Unreachable,
     connect,
     default_host,
     io_seconds,
     is_local_address,
-    other_values,
-    sasl_install_hint,
-    server_values,
-    smtp_closed_result,
     unreachable_result,
     where,
 )
+from maillab_tui.mail.peers import other_values, server_values
+from maillab_tui.mail.sessions import Reply, SmtpClosed, SmtpSession, smtp_closed_result
 
 _COMMON = {
     "host": Param(str, doc="the server's name or address (default: this host's address)"),

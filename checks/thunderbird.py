@@ -45,23 +45,23 @@ from maillab_tui.check import (
     check,
     denied,
     failed,
+    mask,
     passed,
     t,
 )
-from maillab_tui.maildiag import diagnose, mail_log_hint
-from maillab_tui.mailparse import (
+from maillab_tui.mail.clients import (
     AUTH_METHODS,
     SOCKET_TYPES,
     ThunderbirdAccount,
     parse_mail_url,
     parse_muttrc,
     parse_prefs_js,
-    same_name,
     thunderbird_accounts,
     thunderbird_profile,
 )
-from maillab_tui.mailprobes import MailLog, finding_diagnosis, known_problems, read_mail_log
-from maillab_tui.probes import mask
+from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
+from maillab_tui.mail.dns import same_name
+from maillab_tui.mail.maillog import MailLog, finding_diagnosis, known_problems, read_mail_log
 
 # Where Thunderbird keeps profiles.ini: the distribution package, then Flatpak and Snap.
 _TB_DIRS = (".thunderbird", ".var/app/org.mozilla.Thunderbird/.thunderbird",

@@ -1,479 +1,71 @@
-"""The check library interface: what a check module in checks/ is written against.
+"""The check API: everything a check module imports, bundled (checks/) or an instructor's own.
 
-A check is a small read-only probe of the live system::
-
-    from maillab_tui.check import Context, Param, check, failed, passed
-
-    @check("user_exists", "A local account exists.", params={"user": Param(str, required=True)})
-    def user_exists(ctx: Context, user: str) -> Result:
-        ...
-
-It returns a `Result`: pass, fail (with a `Diagnosis` naming the likely cause), error (the
-probe itself could not run, e.g. it needs root) or skip (not applicable here).
+A check module imports from here and from `maillab_tui.mail` (the mail domain) only, so the
+engine's inner layout can change without breaking anyone's checks. The definitions live in
+`maillab_tui.checking` (the API, probes, system-tool parsers), `maillab_tui.platform` and
+`maillab_tui.system`; this module only gathers them.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from pathlib import Path
-from types import MappingProxyType
-from typing import Any
-
-from maillab_tui import system
+from maillab_tui.checking.api import (
+    BUILTIN,
+    CheckDef,
+    Context,
+    Diagnosis,
+    Library,
+    Localized,
+    Param,
+    Result,
+    Status,
+    check,
+    denied,
+    error,
+    failed,
+    load_library,
+    needs_root,
+    passed,
+    run_check,
+    skipped,
+    t,
+    wait_for,
+)
+from maillab_tui.checking.probes import (
+    Argv,
+    Listener,
+    log_lines_since,
+    mask,
+    near_miss,
+    parse_duration,
+    parse_ss,
+    parse_syslog_time,
+    permission_denied,
+    same_list,
+    split_list,
+    tool_missing,
+)
+from maillab_tui.checking.sysparse import (
+    FIREWALL_SERVICE_PORTS,
+    AptRun,
+    BlockDevice,
+    FirewallZone,
+    Mount,
+    parse_apt_history,
+    parse_colon_fields,
+    parse_firewall_zones,
+    parse_lsblk,
+    parse_mounts,
+)
+from maillab_tui.platform import daemon_units, find_mail_log, package_for
 from maillab_tui.system import Proc
-from maillab_tui.text import Localized, Message, t
-
-
-class Status(StrEnum):
-    """How a check came out."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    ERROR = "error"
-    SKIP = "skip"
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """The likely cause of a failure, with a stable code chapters can attach hints to."""
-
-    code: str
-    message: Message
-    suggestion: str = ""
-
-
-@dataclass(frozen=True)
-class Result:
-    """What a check found: status, a message for the learner, the evidence, and a diagnosis."""
-
-    status: Status
-    message: Message
-    evidence: tuple[str, ...] = ()
-    diagnosis: Diagnosis | None = None
-    silent: bool = False
-    """The probe got no answer at all (a timeout): a definite failure seen earlier in the same
-    wait says more, so `wait_for` reports that one instead."""
-    needs_root: bool = False
-    """The probe could not look without root (see `denied`): a learner who is not root gets
-    it run as root through sudo where the context can (Context.as_root)."""
-
-
-def _evidence(evidence: str | Sequence[str] | None) -> tuple[str, ...]:
-    """Evidence as a tuple of lines."""
-    if evidence is None:
-        return ()
-    if isinstance(evidence, str):
-        return (evidence,) if evidence else ()
-    return tuple(str(e) for e in evidence)
-
-
-def passed(message: Message, evidence: str | Sequence[str] | None = None) -> Result:
-    """A passing result."""
-    return Result(Status.PASS, message, _evidence(evidence))
-
-
-def failed(
-    message: Message,
-    evidence: str | Sequence[str] | None = None,
-    diagnosis: Diagnosis | None = None,
-    silent: bool = False,
-) -> Result:
-    """A failing result, ideally with the likely cause (`silent`: nothing answered at all)."""
-    return Result(Status.FAIL, message, _evidence(evidence), diagnosis, silent)
-
-
-def error(message: Message, evidence: str | Sequence[str] | None = None) -> Result:
-    """The probe itself could not run (permission denied, a tool missing, a timeout)."""
-    return Result(Status.ERROR, message, _evidence(evidence))
-
-
-def denied(message: Message, evidence: str | Sequence[str] | None = None) -> Result:
-    """The probe may not look without root (a file, a socket, a command): an error that
-    run_check turns into the same probe run as root when it can."""
-    return Result(Status.ERROR, message, _evidence(evidence), needs_root=True)
-
-
-def skipped(message: Message) -> Result:
-    """The check does not apply here (another platform, another host)."""
-    return Result(Status.SKIP, message)
-
-
-NEEDS_ROOT = t(
-    "このチェックには root 権限が必要です。sudo maillab-tui で実行してください。",
-    "This check needs root: run maillab-tui with sudo.",
-)
-
-
-def needs_root() -> Result:
-    """The standard result for a probe that needs root and does not have it (a probe may
-    return it when it finds out only by trying; run_check then runs it as root if it can)."""
-    return denied(NEEDS_ROOT)
-
-
-@dataclass(frozen=True)
-class Param:
-    """A declared parameter: its type, whether it is required, its default, and what it means."""
-
-    type: type = str
-    required: bool = False
-    default: Any = None
-    doc: str = ""
-    told: str = ""
-    """What the learner must have been told for this value (lint: no hidden knowledge):
-    "literal" (the value itself), "regex" (the literal words of the regex), or "" (nothing)."""
-
-    def convert(self, value: Any) -> Any:
-        """The value as this parameter's type (a string for a list becomes a one-item list)."""
-        if self.type is list:
-            if isinstance(value, list):
-                return value
-            return [value]
-        if self.type is bool:
-            if isinstance(value, bool):
-                return value
-            if str(value).lower() in ("yes", "true", "1", "on"):
-                return True
-            if str(value).lower() in ("no", "false", "0", "off"):
-                return False
-            raise ValueError(f"expected yes/no, got {value!r}")
-        if self.type in (int, float):
-            if isinstance(value, bool):
-                raise ValueError(f"expected a number, got {value!r}")
-            return self.type(value)
-        if self.type is str and isinstance(value, dict | list):
-            raise ValueError(f"expected text, got {type(value).__name__}")
-        return self.type(value)
-
-
-CheckFunction = Callable[..., Result]
-
-
-@dataclass(frozen=True)
-class CheckDef:
-    """A check in the library: name, description, parameters and the probe function."""
-
-    name: str
-    description: str
-    params: Mapping[str, Param]
-    func: CheckFunction
-    source: str = ""
-    needs_root: bool = False
-
-    def problems_with(self, given: Mapping[str, Any]) -> list[str]:
-        """What is wrong with a chapter's parameters for this check (unknown, missing, type)."""
-        out: list[str] = []
-        for key in given:
-            if key not in self.params:
-                known = ", ".join(self.params) or "none"
-                out.append(f"check '{self.name}' has no parameter '{key}' (it takes: {known})")
-        for key, param in self.params.items():
-            if param.required and key not in given:
-                out.append(f"check '{self.name}' needs parameter '{key}'")
-            elif key in given and not (isinstance(given[key], str) and "{{" in given[key]):
-                try:
-                    param.convert(given[key])
-                except (TypeError, ValueError) as exc:
-                    out.append(f"check '{self.name}' parameter '{key}': {exc}")
-        return out
-
-    def bind(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Keyword arguments for the probe: converted values, defaults for the rest."""
-        kwargs: dict[str, Any] = {}
-        for key, param in self.params.items():
-            if key in given:
-                kwargs[key] = param.convert(given[key])
-            elif not param.required:
-                kwargs[key] = param.default
-        return kwargs
-
-
-_PENDING: list[CheckDef] = []
-
-
-def check(
-    name: str,
-    description: str,
-    params: Mapping[str, Param] | None = None,
-    *,
-    needs_root: bool = False,
-) -> Callable[[CheckFunction], CheckFunction]:
-    """Declare a check; the library picks it up when its module is loaded."""
-
-    def register(func: CheckFunction) -> CheckFunction:
-        _PENDING.append(
-            CheckDef(
-                name,
-                description,
-                MappingProxyType(dict(params or {})),
-                func,
-                getattr(func, "__module__", ""),
-                needs_root,
-            )
-        )
-        return func
-
-    return register
-
-
-Runner = Callable[..., Proc]
-
-
-@dataclass
-class Context:
-    """What a probe may look at: the host's role and values, and a way to run commands."""
-
-    host: str
-    platform: str
-    values: Mapping[str, str] = field(default_factory=dict)
-    secrets: tuple[str, ...] = ()
-    language: str = "ja"
-    since: float | None = None
-    root: bool = field(default_factory=system.is_root)
-    runner: Runner = system.run
-    files_root: str = "/"
-    as_root: Callable[[str, Context, Mapping[str, Any]], Result] | None = None
-    """For a learner who is not root: runs one probe that needs root (through sudo, see
-    maillab_tui.rootprobe) and returns its result; None reports such probes as errors."""
-
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        timeout: float = 10.0,
-        input: str | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> Proc:
-        """Run a command read-only, bounded by `timeout`."""
-        return self.runner(list(argv), timeout=timeout, input=input, env=env)
-
-    def path(self, name: str) -> Path:
-        """A path on the system being checked (tests may point `files_root` elsewhere)."""
-        return Path(self.files_root) / name.lstrip("/")
-
-    def value(self, name: str, default: str = "") -> str:
-        """A variable of this host (fqdn, address, user, password, peer_address ...)."""
-        return self.values.get(name, default)
-
-
-@check(
-    "shell",
-    "A shell command: exit status 0 passes, and its output becomes the message.",
-    {
-        "command": Param(str, required=True, doc="the command, run with sh -c"),
-        "expect_output": Param(str, doc="a regex the output must also match"),
-        "quiet": Param(bool, default=False, doc="pass only when the command prints nothing"),
-        "root": Param(bool, default=False, doc="the command needs root (error, not fail, without)"),
-    },
-)
-def shell_check(
-    ctx: Context,
-    command: str,
-    expect_output: str | None = None,
-    quiet: bool = False,
-    root: bool = False,
-) -> Result:
-    """The built-in shell check."""
-    import re
-
-    if root and not ctx.root:
-        if ctx.as_root is not None:
-            given = {"command": command, "expect_output": expect_output, "quiet": quiet,
-                     "root": root}
-            return ctx.as_root("shell", ctx, {k: v for k, v in given.items() if v is not None})
-        return needs_root()
-    proc = ctx.run(["sh", "-c", command], timeout=30)
-    output = proc.output
-    lines = output.splitlines()[-10:]
-    if proc.missing:
-        return error(f"sh: {proc.stderr}")
-    if proc.timed_out:
-        return error(t("コマンドが時間内に終わりませんでした", "the command timed out"), lines)
-    if proc.returncode != 0:
-        return failed(
-            output or t(f"終了コード {proc.returncode}", f"exit status {proc.returncode}"), lines
-        )
-    if quiet and output:
-        return failed(output, lines)
-    if expect_output and not re.search(expect_output, output, re.MULTILINE):
-        return failed(
-            t(
-                f"出力が /{expect_output}/ に一致しません",
-                f"output does not match /{expect_output}/",
-            ),
-            lines,
-        )
-    return passed(output or t("終了コード 0", "exit status 0"), lines)
-
-
-BUILTIN: dict[str, CheckDef] = {d.name: d for d in _PENDING}
-_PENDING.clear()
-
-
-def bundled_checks_dir() -> Path:
-    """Where the check library shipped with maillab-tui lives (repository or installed wheel)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_bundled" / "checks", here.parent / "checks"):
-        if candidate.is_dir():
-            return candidate
-    return here.parent / "checks"
-
-
-def check_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:
-    """The bundled library, then directories named by MAILLAB_CHECKS_PATH, then `extra`."""
-    dirs = [bundled_checks_dir()]
-    env = os.environ.get("MAILLAB_CHECKS_PATH", "")
-    dirs += [Path(p) for p in env.split(os.pathsep) if p]
-    dirs += [Path(p) for p in extra]
-    return dirs
-
-
-@dataclass
-class Library:
-    """All checks a chapter may name, with any module that failed to load."""
-
-    checks: dict[str, CheckDef]
-    problems: list[str]
-
-    def get(self, name: str) -> CheckDef | None:
-        """The check with this name, or None."""
-        return self.checks.get(name)
-
-
-_CACHE: dict[tuple[str, ...], Library] = {}
-
-
-def load_library(extra: Sequence[str | Path] = ()) -> Library:
-    """Load every `*.py` module in the check directories; a later name overrides an earlier."""
-    dirs = check_dirs(extra)
-    key = tuple(str(d) for d in dirs)
-    if key in _CACHE:
-        return _CACHE[key]
-    checks = dict(BUILTIN)
-    problems: list[str] = []
-    for directory in dirs:
-        if not directory.is_dir():
-            problems.append(f"{directory}: check directory does not exist")
-            continue
-        for path in sorted(directory.glob("*.py")):
-            if path.name.startswith("_"):
-                continue
-            module_name = f"maillab_checks_{abs(hash(str(directory))):x}_{path.stem}"
-            try:
-                spec = importlib.util.spec_from_file_location(module_name, path)
-                if spec is None or spec.loader is None:
-                    raise ImportError("not a Python module")
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[module_name] = module
-                spec.loader.exec_module(module)
-            except Exception as exc:  # a broken instructor module must not break the others
-                problems.append(f"{path}: cannot load checks: {type(exc).__name__}: {exc}")
-                _PENDING.clear()
-                continue
-            for definition in _PENDING:
-                checks[definition.name] = CheckDef(
-                    definition.name,
-                    definition.description,
-                    definition.params,
-                    definition.func,
-                    str(path),
-                    definition.needs_root,
-                )
-            _PENDING.clear()
-    library = Library(checks, problems)
-    _CACHE[key] = library
-    return library
-
-
-def run_check(definition: CheckDef, ctx: Context, params: Mapping[str, Any]) -> Result:
-    """Run one probe once, turning a crash or a missing root into an error result."""
-    if definition.needs_root and not ctx.root:
-        if ctx.as_root is not None:
-            return ctx.as_root(definition.name, ctx, params)
-        return needs_root()
-    try:
-        kwargs = definition.bind(params)
-    except (TypeError, ValueError) as exc:
-        return error(f"{definition.name}: {exc}")
-    try:
-        result = definition.func(ctx, **kwargs)
-    except PermissionError as exc:
-        if ctx.as_root is not None and not ctx.root:  # another user's mailbox, the shadow file
-            return ctx.as_root(definition.name, ctx, params)
-        return error(t(f"権限がありません: {exc}", f"permission denied: {exc}"))
-    except Exception as exc:  # a probe bug must show as an error, never crash the grading
-        return error(f"{definition.name}: {type(exc).__name__}: {exc}")
-    if not isinstance(result, Result):
-        return error(f"{definition.name} returned {type(result).__name__}, not a Result")
-    if result.needs_root and ctx.as_root is not None and not ctx.root:
-        return ctx.as_root(definition.name, ctx, params)
-    return result
-
-
-def wait_for(
-    definition: CheckDef,
-    ctx: Context,
-    params: Mapping[str, Any],
-    timeout: float,
-    interval: float,
-    on_attempt: Callable[[int, Result], None] | None = None,
-) -> tuple[Result, int]:
-    """Run a probe until it passes or `timeout` runs out; the last result and attempt count.
-
-    When the last attempt got no answer at all but an earlier one failed definitely, the
-    earlier one is reported with the last one's evidence added: the kernel rate-limits ICMP
-    rejects, so a port that a firewall rejects can look silent when probed again and again.
-    """
-    deadline = time.monotonic() + max(timeout, 0.0)
-    attempts = 0
-    definite: Result | None = None
-    while True:
-        attempts += 1
-        result = run_check(definition, ctx, params)
-        if on_attempt is not None:
-            on_attempt(attempts, result)
-        if result.status is Status.FAIL and not result.silent:
-            definite = result
-        if result.status in (Status.PASS, Status.SKIP) or time.monotonic() >= deadline:
-            if result.status is Status.FAIL and result.silent and definite is not None:
-                later = tuple(f"later: {line}" for line in result.evidence)
-                return replace(definite, evidence=definite.evidence + later), attempts
-            return result, attempts
-        time.sleep(max(0.05, min(interval, deadline - time.monotonic())))
-
-
-def time_factor() -> float:
-    """The class-wide factor for check timeouts on slow machines (MAILLAB_TIME_FACTOR)."""
-    try:
-        return max(0.1, float(os.environ.get("MAILLAB_TIME_FACTOR", "1")))
-    except ValueError:
-        return 1.0
-
+from maillab_tui.text import render
 
 __all__ = [
-    "BUILTIN",
-    "CheckDef",
-    "Context",
-    "Diagnosis",
-    "Library",
-    "Localized",
-    "Param",
-    "Result",
-    "Status",
-    "check",
-    "denied",
-    "error",
-    "failed",
-    "load_library",
-    "needs_root",
-    "passed",
-    "run_check",
-    "skipped",
-    "t",
-    "wait_for",
+    "BUILTIN", "FIREWALL_SERVICE_PORTS", "AptRun", "Argv", "BlockDevice", "CheckDef", "Context",
+    "Diagnosis", "FirewallZone", "Library", "Listener", "Localized", "Mount", "Param", "Proc",
+    "Result", "Status", "check", "daemon_units", "denied", "error", "failed", "find_mail_log",
+    "load_library", "log_lines_since", "mask", "near_miss", "needs_root", "package_for",
+    "parse_apt_history", "parse_colon_fields", "parse_duration", "parse_firewall_zones",
+    "parse_lsblk", "parse_mounts", "parse_ss", "parse_syslog_time", "passed", "permission_denied",
+    "render", "run_check", "same_list", "skipped", "split_list", "t", "tool_missing", "wait_for",
 ]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import locale
-import os
 from dataclasses import dataclass
 
-LANGUAGES = ("ja", "en")
+from maillab_tui import config
 
 
 @dataclass(frozen=True)
@@ -49,15 +47,4 @@ def render(message: Message | None, language: str) -> str:
 
 def default_language() -> str:
     """`ja` when the locale (MAILLAB_LANG, LC_ALL, LC_MESSAGES, LANG) is Japanese, else `en`."""
-    forced = os.environ.get("MAILLAB_LANG", "")
-    if forced in LANGUAGES:
-        return forced
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "ja" if value.lower().startswith("ja") else "en"
-    try:
-        current = locale.getlocale()[0] or ""
-    except ValueError:
-        current = ""
-    return "ja" if current.lower().startswith("ja") else "en"
+    return config.language()

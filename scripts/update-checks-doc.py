@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from maillab_tui.catalog import BEGIN, END, markdown  # noqa: E402
-from maillab_tui.check import load_library  # noqa: E402
+from maillab_tui.checking.api import load_library  # noqa: E402
+from maillab_tui.checking.catalog import BEGIN, END, markdown  # noqa: E402
 
 doc = ROOT / "docs" / "checks.md"
 text = doc.read_text(encoding="utf-8")

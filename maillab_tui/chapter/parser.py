@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from maillab_tui import config
 from maillab_tui.chapter.model import (
     COMMAND_KINDS,
     GATE_POLICIES,
@@ -91,11 +92,7 @@ class ChapterError(Exception):
 
 def bundled_chapters_dir() -> Path:
     """Where the chapters shipped with maillab-tui live (repository or installed wheel)."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "_bundled" / "chapters", here.parent / "chapters"):
-        if candidate.is_dir():
-            return candidate
-    return here.parent / "chapters"
+    return config.bundled_dir("chapters")
 
 
 def find_chapter(ref: str | None, language: str = "ja") -> Path:

@@ -30,7 +30,7 @@ from maillab_tui.chapter.variables import (
     expand_text,
     host_values,
 )
-from maillab_tui.check import time_factor
+from maillab_tui.checking.api import time_factor
 from maillab_tui.run.events import (
     BlockFinished,
     BlockResult,

@@ -17,17 +17,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from maillab_tui.config import state_dir
+
 MAX_RECORD_BYTES = 256 * 1024
 MAX_LINE_CHARS = 2000
 HEAD_LINES = 100
 VERSION = 1
-
-
-def state_dir() -> Path:
-    """maillab-tui's XDG state directory ($XDG_STATE_HOME or ~/.local/state)."""
-    base = os.environ.get("XDG_STATE_HOME") or ""
-    root = Path(base) if base.startswith("/") else Path.home() / ".local" / "state"
-    return root / "maillab-tui"
 
 
 def _safe(name: str) -> str:

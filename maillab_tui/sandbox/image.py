@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from maillab_tui.config import repo_root
 from maillab_tui.sandbox import preflight
 from maillab_tui.sandbox.mirror import SUITE, Mirror, check_reachable, find_mirror
-from maillab_tui.sandbox.topology import STATE_ROOT, repo_root
+from maillab_tui.sandbox.topology import STATE_ROOT
 from maillab_tui.sandbox.util import (
     SandboxError,
     locked,

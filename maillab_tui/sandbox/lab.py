@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from maillab_tui.config import PACKAGE_DIR, repo_root
 from maillab_tui.sandbox import cgroups, network, preflight
 from maillab_tui.sandbox.image import (
     ADMIN_PASSWORD,
@@ -33,14 +34,12 @@ from maillab_tui.sandbox.image import (
     safe_rmtree,
 )
 from maillab_tui.sandbox.topology import (
-    PACKAGE_DIR,
     STATE_ROOT,
     LabHost,
     LabNetwork,
     cache_dir,
     lab_hosts,
     lab_name,
-    repo_root,
 )
 from maillab_tui.sandbox.util import (
     SandboxError,

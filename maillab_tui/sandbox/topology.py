@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from maillab_tui import config
+from maillab_tui.chapter.parser import ChapterError, bundled_chapters_dir, load_chapter
 from maillab_tui.sandbox.util import SandboxError
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-"""The installed `maillab_tui` package directory."""
-
 CHAPTER_ID = "mail-server"
-DEFAULT_LAB = "maillab"
 DNS_HOST_NUMBER = 53
 """The lab's DNS server sits at this host number of the lab subnet (192.168.56.53)."""
 
@@ -59,61 +54,37 @@ class LabNetwork:
         raise SandboxError(f"no lab host called {name!r}", f"the lab's hosts are: {known}")
 
 
-def repo_root() -> Path | None:
-    """The working tree the code runs from (chapters/ next to maillab_tui/), or None in a wheel."""
-    root = PACKAGE_DIR.parent
-    if (root / "chapters").is_dir() and (root / "pyproject.toml").is_file():
-        return root
-    return None
-
-
 def chapter_path(chapter_id: str = CHAPTER_ID, language: str = "ja") -> Path:
-    """The bundled chapter file: repo layout first, then maillab_tui/_bundled/ from a wheel."""
-    candidates = []
-    root = repo_root()
-    if root is not None:
-        candidates.append(root / "chapters" / chapter_id / f"{language}.md")
-    candidates.append(PACKAGE_DIR / "_bundled" / "chapters" / chapter_id / f"{language}.md")
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise SandboxError(
-        f"chapter {chapter_id!r} not found (looked at {', '.join(map(str, candidates))})",
-        "run from the repository or install maillab-tui from a wheel that bundles chapters/",
-    )
-
-
-def front_matter(path: Path) -> dict[str, object]:
-    """The YAML front matter between the first two `---` lines of a chapter file."""
-    text = path.read_text(encoding="utf-8")
-    match = re.match(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", text, re.S)
-    if not match:
-        raise SandboxError(f"{path} has no YAML front matter between '---' lines")
-    data = yaml.safe_load(match.group(1))
-    if not isinstance(data, dict):
-        raise SandboxError(f"{path}: front matter is not a mapping")
-    return data
+    """The bundled chapter file (the repository's chapters/, or a wheel's bundled copy)."""
+    path = bundled_chapters_dir() / chapter_id / f"{language}.md"
+    if not path.is_file():
+        raise SandboxError(
+            f"chapter {chapter_id!r} not found (looked at {path})",
+            "run from the repository or install maillab-tui from a wheel that bundles chapters/",
+        )
+    return path
 
 
 def lab_hosts(path: Path | None = None) -> LabNetwork:
     """The lab's hosts and network from the chapter's front matter (hosts.*, network.subnet)."""
     path = path or chapter_path()
-    data = front_matter(path)
     try:
-        hosts_data = data["hosts"]
-        subnet = ipaddress.IPv4Network(str(data["network"]["subnet"]))  # type: ignore[index]
-        assert isinstance(hosts_data, dict)
+        chapter = load_chapter(path)
+    except ChapterError as exc:
+        raise SandboxError(f"{path}: the chapter does not load", str(exc)) from exc
+    try:
+        subnet = ipaddress.IPv4Network(chapter.network["subnet"])
         hosts = tuple(
             LabHost(
-                name=str(name),
-                fqdn=str(h["fqdn"]),
-                domain=str(h["domain"]),
-                address=str(ipaddress.IPv4Address(str(h["address"]))),
-                user=str(h.get("user", "")),
+                name=role.name,
+                fqdn=role.vars["fqdn"],
+                domain=role.vars["domain"],
+                address=str(ipaddress.IPv4Address(role.vars["address"])),
+                user=role.vars.get("user", ""),
             )
-            for name, h in hosts_data.items()
+            for role in chapter.hosts.values()
         )
-    except (KeyError, TypeError, ValueError, AssertionError) as exc:
+    except (KeyError, ValueError) as exc:
         raise SandboxError(f"{path}: front matter lacks hosts/network values ({exc})") from exc
     for host in hosts:
         if ipaddress.IPv4Address(host.address) not in subnet:
@@ -124,7 +95,7 @@ def lab_hosts(path: Path | None = None) -> LabNetwork:
 
 def lab_name() -> str:
     """The lab's name (env MAILLAB_LAB, default `maillab`); namespaces, cgroups derive from it."""
-    name = os.environ.get("MAILLAB_LAB", DEFAULT_LAB) or DEFAULT_LAB
+    name = config.lab_name_setting()
     if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", name):
         raise SandboxError(
             f"invalid lab name {name!r} (from MAILLAB_LAB)",
@@ -135,7 +106,7 @@ def lab_name() -> str:
 
 def cache_dir() -> Path:
     """Where built lab images are cached: env MAILLAB_SANDBOX_CACHE or /var/cache/maillab-tui."""
-    return Path(os.environ.get("MAILLAB_SANDBOX_CACHE") or "/var/cache/maillab-tui")
+    return config.sandbox_cache()
 
 
 STATE_ROOT = Path("/run/maillab-tui")

@@ -31,19 +31,19 @@ from textual.widgets.option_list import Option
 
 from maillab_tui.chapter import Chapter, CommandBlock, Step, load_chapter
 from maillab_tui.chapter.variables import host_values, mask
-from maillab_tui.check import Library, Status, load_library, time_factor
-from maillab_tui.gate import GateDecision, decide
-from maillab_tui.grading import Outcome, grade_one, make_context
-from maillab_tui.logfollow import (
+from maillab_tui.checking.api import Library, Status, load_library, time_factor
+from maillab_tui.checking.grading import Outcome, grade_one, make_context
+from maillab_tui.lab.gate import GateDecision, decide
+from maillab_tui.lab.progress import Progress, ProgressStore, StepState
+from maillab_tui.mail.logfollow import (
     FileFollower,
     FollowStatus,
     JournalFollower,
     LineBuffer,
     follow_mail_log,
 )
-from maillab_tui.logpatterns import explain
+from maillab_tui.mail.patterns import explain
 from maillab_tui.platform import PLATFORMS
-from maillab_tui.progress import Progress, ProgressStore, StepState
 from maillab_tui.system import is_root
 from maillab_tui.text import render
 from maillab_tui.ui import japanese
@@ -1319,7 +1319,7 @@ class LabApp(App[int]):
         if is_root():
             return None
         if self._rootprobe is None:
-            from maillab_tui.rootprobe import RootProbe
+            from maillab_tui.checking.rootprobe import RootProbe
 
             def forget() -> None:
                 if self.runner is not None and hasattr(self.runner, "forget_sudo_password"):

@@ -27,7 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from maillab_tui.logpatterns import MARKERS, PROBLEM_KINDS, LineKind, classify, compact
+from maillab_tui.mail.patterns import MARKERS, PROBLEM_KINDS, LineKind, classify, compact
 from maillab_tui.ui.strings import tr
 
 SEPARATOR = "separator"

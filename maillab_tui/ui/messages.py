@@ -8,8 +8,8 @@ from typing import Any
 
 from textual.message import Message
 
-from maillab_tui.grading import Outcome
-from maillab_tui.logfollow import FollowStatus
+from maillab_tui.checking.grading import Outcome
+from maillab_tui.mail.logfollow import FollowStatus
 
 
 @dataclass

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from maillab_tui.logpatterns import Explanation
+from maillab_tui.mail.patterns import Explanation
 from maillab_tui.ui.stepview import markdown_parser
 from maillab_tui.ui.strings import KEY_HELP, KEYS, tr
 

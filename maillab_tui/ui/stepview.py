@@ -20,9 +20,9 @@ from textual.widgets import Button, Markdown, Static
 
 from maillab_tui.chapter.model import CheckSpec, CommandBlock, Step
 from maillab_tui.chapter.variables import PLACEHOLDER, UndefinedVariable, expand_shell, mask
-from maillab_tui.check import Status
-from maillab_tui.grading import Outcome
-from maillab_tui.progress import StepState
+from maillab_tui.checking.api import Status
+from maillab_tui.checking.grading import Outcome
+from maillab_tui.lab.progress import StepState
 from maillab_tui.ui.strings import state_label, tr
 
 _FENCE_INFO = re.compile(r"^(\s*(?:```+|~~~+)\s*[\w+-]*)\s*\{[^}\n]*\}\s*$", re.MULTILINE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from maillab_tui.progress import StepState
+from maillab_tui.lab.progress import StepState
 from maillab_tui.text import Localized, t
 
 S: Mapping[str, Localized] = {

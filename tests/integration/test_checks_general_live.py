@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from maillab_tui.check import Context, Result, Status, load_library, run_check
+from maillab_tui.checking.api import Context, Result, Status, load_library, run_check
 from maillab_tui.sandbox import Lab
 from maillab_tui.system import Proc
 from maillab_tui.text import render

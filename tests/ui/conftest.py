@@ -11,8 +11,17 @@ from typing import Any
 import pytest
 
 from maillab_tui.chapter import Chapter, load_chapter
-from maillab_tui.check import BUILTIN, CheckDef, Context, Library, Param, Result, failed, passed
-from maillab_tui.check import t as text
+from maillab_tui.checking.api import (
+    BUILTIN,
+    CheckDef,
+    Context,
+    Library,
+    Param,
+    Result,
+    failed,
+    passed,
+)
+from maillab_tui.checking.api import t as text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CHAPTER_DIR = FIXTURES / "chapters" / "lab-ui"
@@ -53,7 +62,7 @@ class Flags:
         after = self.pass_after.get(name)
         if name in self.set or (after is not None and self.calls[name] >= after):
             return passed(text(f"{name} は済んでいます", f"{name} is done"))
-        from maillab_tui.check import Diagnosis
+        from maillab_tui.checking.api import Diagnosis
 
         return failed(text(f"{name} がまだです", f"{name} is not done yet"),
                       [f"flag {name}: unset"],

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Input, Log, OptionList
 
-from maillab_tui.progress import StepState
+from maillab_tui.lab.progress import StepState
 from maillab_tui.ui.logview import LogPane, MailLogView
 from maillab_tui.ui.screens import ConfirmScreen, ExplainScreen, HelpScreen, PasswordScreen
 from maillab_tui.ui.stepview import CheckRow, CommandCard

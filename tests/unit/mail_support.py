@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from maillab_tui.check import Context, Result, load_library, run_check
+from maillab_tui.checking.api import Context, Result, load_library, run_check
 from maillab_tui.system import Proc
 from maillab_tui.text import render
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from maillab_tui.classreport import load
+from maillab_tui.checking.classreport import load
 from tests.conftest import FIXTURES, ROOT, ansible_playbook
 
 EXAMPLE = ROOT / "examples" / "ansible"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from maillab_tui.check import CheckDef, Context, Result, Status, load_library, run_check
+from maillab_tui.checking.api import CheckDef, Context, Result, Status, load_library, run_check
 from maillab_tui.system import Proc
 from maillab_tui.text import render
 
@@ -1132,7 +1132,7 @@ def _fake_proc(root, names):
 
 
 def test_service_active_with_process_fails_for_an_exited_lsb_unit(tmp_path) -> None:
-    from maillab_tui.check import Context, Status, load_library, run_check
+    from maillab_tui.checking.api import Context, Status, load_library, run_check
     from maillab_tui.system import Proc
 
     _fake_proc(tmp_path, ["systemd", "rsyslogd"])

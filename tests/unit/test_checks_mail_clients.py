@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from maillab_tui.check import Context, Status
+from maillab_tui.checking.api import Context, Status
 from tests.unit.mail_support import LIB, code, make_ctx, run, text
 
 PROFILES_INI = """[Install4F96D1932A9F858E]

@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from maillab_tui import mailparse
-from maillab_tui.check import load_library
-from maillab_tui.maildiag import CATALOGUE, diagnose
-from maillab_tui.mailprobes import Reply, known_problems
+from maillab_tui.checking.api import load_library
+from maillab_tui.checking.sysparse import parse_firewall_zones, parse_lsblk, parse_mounts
+from maillab_tui.mail.clients import (
+    parse_mail_url,
+    parse_muttrc,
+    parse_prefs_js,
+    thunderbird_profile,
+)
+from maillab_tui.mail.delivery import parse_delivery
+from maillab_tui.mail.diagnoses import CATALOGUE, diagnose
+from maillab_tui.mail.maillog import known_problems
+from maillab_tui.mail.sessions import Reply
 from tests.conftest import ROOT
 
 MAIL_MODULES = ("smtp", "imap_pop", "delivery", "dns", "firewall", "saslauthd", "thunderbird",
@@ -17,8 +25,8 @@ MAIL_MODULES = ("smtp", "imap_pop", "delivery", "dns", "firewall", "saslauthd", 
 
 def _sources() -> str:
     texts = [(ROOT / "checks" / f"{m}.py").read_text(encoding="utf-8") for m in MAIL_MODULES]
-    texts += [(ROOT / "maillab_tui" / f"{m}.py").read_text(encoding="utf-8")
-              for m in ("mailprobes",)]
+    texts += [(ROOT / "maillab_tui/mail" / f"{m}.py").read_text(encoding="utf-8")
+              for m in ("net", "sessions", "mbox", "maillog", "peers")]
     return "\n".join(texts)
 
 
@@ -68,14 +76,14 @@ def test_the_library_loads_the_mail_checks_with_documented_parameters() -> None:
 def test_firewall_zone_headers() -> None:
     text = "public (default, active)\n  interfaces: eth0\n  services: ssh smtp\n  ports: \n" \
            "dmz\n  services: ssh\n"
-    zones = mailparse.parse_firewall_zones(text)
+    zones = parse_firewall_zones(text)
     assert [z.name for z in zones] == ["public", "dmz"]
     assert zones[0].active and zones[0].default and zones[0].allows("smtp")
     assert not zones[1].active and not zones[1].allows("imap")
 
 
 def test_prefs_js_values_and_escapes() -> None:
-    prefs = mailparse.parse_prefs_js(
+    prefs = parse_prefs_js(
         'user_pref("a.b", "say \\"hi\\"");\nuser_pref("n", 25);\nuser_pref("t", true);\n'
         '// user_pref("c", 1);\n')
     assert prefs == {"a.b": 'say "hi"', "n": 25, "t": True}
@@ -85,33 +93,33 @@ def test_profiles_ini_default_profile_without_install_section() -> None:
     ini = "[Profile0]\nName=a\nIsRelative=1\nPath=a.default\n\n[Profile1]\nName=b\n" \
           "IsRelative=1\nPath=b.default\nDefault=1\n"
     base = PurePosixPath("/home/u/.thunderbird")
-    assert mailparse.thunderbird_profile(ini, base) == base / "b.default"
-    assert mailparse.thunderbird_profile("garbage", base) is None
+    assert thunderbird_profile(ini, base) == base / "b.default"
+    assert thunderbird_profile("garbage", base) is None
 
 
 def test_muttrc_forms() -> None:
-    settings = mailparse.parse_muttrc(
+    settings = parse_muttrc(
         "set folder=imap://u@h/ # comment\nset imap_user = 'u'  smtp_url =\"smtp://u@h\"\n"
         "unset ssl_starttls\nset noimap_passive\n")
     assert settings["folder"] == "imap://u@h/"
     assert settings["imap_user"] == "u" and settings["smtp_url"] == "smtp://u@h"
     assert settings["ssl_starttls"] == "no" and settings["imap_passive"] == "no"
-    url = mailparse.parse_mail_url("imaps://user1@mail.example1.jp/INBOX")
+    url = parse_mail_url("imaps://user1@mail.example1.jp/INBOX")
     assert url is not None and url.port == 993 and url.user == "user1"
-    assert mailparse.parse_mail_url("+INBOX") is None
+    assert parse_mail_url("+INBOX") is None
 
 
 def test_lsblk_mountpoints_and_children() -> None:
     text = ('{"blockdevices":[{"name":"sda","children":[{"name":"sda1","mountpoints":'
             '[null,"/boot"]}]},{"name":"sr0","type":"rom","label":"X DVD"}]}')
-    devices = mailparse.parse_lsblk(text)
+    devices = parse_lsblk(text)
     assert [(d.path, d.mountpoint) for d in devices] == [("/dev/sda", ""), ("/dev/sda1", "/boot"),
                                                          ("/dev/sr0", "")]
-    assert mailparse.parse_lsblk("not json") == []
+    assert parse_lsblk("not json") == []
 
 
 def test_proc_mounts_escapes() -> None:
-    mounts = mailparse.parse_mounts("/dev/sr0 /run/media/admin/My\\040DVD iso9660 ro 0 0\n")
+    mounts = parse_mounts("/dev/sr0 /run/media/admin/My\\040DVD iso9660 ro 0 0\n")
     assert mounts[0].mountpoint == "/run/media/admin/My DVD"
 
 
@@ -119,9 +127,9 @@ def test_delivery_line_with_orig_to_and_instance_name() -> None:
     line = ("2026-11-28T18:14:06.123456+09:00 mail postfix-a/local[9]: 1A: to=<u@d>, "
             "orig_to=<root>, relay=local, delay=0.1, delays=0/0/0/0, dsn=2.0.0, "
             "status=sent (delivered to mailbox)")
-    delivery = mailparse.parse_delivery(line)
+    delivery = parse_delivery(line)
     assert delivery is not None and delivery.agent == "local" and delivery.to == "u@d"
-    assert mailparse.parse_delivery("postfix/qmgr[1]: 1A: removed") is None
+    assert parse_delivery("postfix/qmgr[1]: 1A: removed") is None
 
 
 def test_known_problems_first_per_code() -> None:

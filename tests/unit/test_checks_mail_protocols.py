@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from maillab_tui import mailprobes
-from maillab_tui.check import Status
-from maillab_tui.mailprobes import Unreachable
+from maillab_tui.checking.api import Status
+from maillab_tui.mail import net as mailnet
+from maillab_tui.mail.net import Unreachable
 from tests.unit.mail_support import (
     CONFIG_ERROR,
     LIB,
@@ -123,7 +123,7 @@ def _fake_socket_module(monkeypatch: pytest.MonkeyPatch, error: OSError) -> None
                                     if not k.startswith("__")})
     failing = type("Failing", (_FailingSocket,), {"error": error})
     fake.socket = failing
-    monkeypatch.setattr(mailprobes, "socket", fake)
+    monkeypatch.setattr(mailnet, "socket", fake)
 
 
 def test_no_route_to_host_means_the_firewall(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,7 +167,7 @@ def test_a_name_that_does_not_resolve(monkeypatch: pytest.MonkeyPatch, gai_errno
     fake = types.SimpleNamespace(**{k: getattr(socket, k) for k in dir(socket)
                                     if not k.startswith("__")})
     fake.getaddrinfo = getaddrinfo
-    monkeypatch.setattr(mailprobes, "socket", fake)
+    monkeypatch.setattr(mailnet, "socket", fake)
     result = run("smtp_banner", make_ctx(), host="mail.example2.jp", port=25)
     assert result.status is Status.FAIL
     assert code(result) == expected

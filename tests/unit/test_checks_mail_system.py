@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from maillab_tui.check import Context, Status
+from maillab_tui.checking.api import Context, Status
 from tests.unit.mail_support import code, make_ctx, run, text
 
 # ----------------------------------------------------------------------------- DNS

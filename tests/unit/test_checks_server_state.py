@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from maillab_tui.check import Context, Status, load_library, run_check
+from maillab_tui.checking.api import Context, Status, load_library, run_check
 
 CLK = os.sysconf("SC_CLK_TCK")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from maillab_tui.classreport import load, render_csv, render_html, select
+from maillab_tui.checking.classreport import load, render_csv, render_html, select
 from tests.conftest import ROOT
 
 HASH_A = "a" * 64

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from maillab_tui.catalog import BEGIN, END, markdown
-from maillab_tui.check import load_library
+from maillab_tui.checking.api import load_library
+from maillab_tui.checking.catalog import BEGIN, END, markdown
 from maillab_tui.cli import SUBCOMMANDS, build_parser
 from tests.conftest import ROOT
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from maillab_tui.chapter.model import Step
-from maillab_tui.check import Status
-from maillab_tui.gate import decide, passed
-from maillab_tui.grading import Outcome
-from maillab_tui.progress import StepState
+from maillab_tui.checking.api import Status
+from maillab_tui.checking.grading import Outcome
+from maillab_tui.lab.gate import decide, passed
+from maillab_tui.lab.progress import StepState
 
 
 def outcome(status: Status) -> Outcome:

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from rich.console import Console
 
 from maillab_tui.chapter import parse_chapter
-from maillab_tui.check import (
+from maillab_tui.checking.api import (
     BUILTIN,
     CheckDef,
     Context,
@@ -24,8 +24,8 @@ from maillab_tui.check import (
     run_check,
     wait_for,
 )
-from maillab_tui.grading import grade, make_context, select_steps
-from maillab_tui.report import render_table, to_json, to_junit
+from maillab_tui.checking.grading import grade, make_context, select_steps
+from maillab_tui.checking.render import render_table, to_json, to_junit
 from maillab_tui.system import Proc
 from tests.conftest import FIXTURES
 
@@ -266,7 +266,7 @@ def test_table_shows_result_cause_hint_and_verdict(tmp_path) -> None:
 
 
 def test_good_fixture_grades_with_the_real_library() -> None:
-    from maillab_tui.check import load_library
+    from maillab_tui.checking.api import load_library
 
     ch = parse_chapter(FIXTURES / "chapters" / "good.md")
     report = grade(ch, load_library(), make_context(ch, "host2", "debian12"))

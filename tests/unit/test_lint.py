@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maillab_tui.lint import lint, regex_words
+from maillab_tui.chapter.lint import lint, regex_words
 from tests.conftest import FIXTURES
 
 LINT = FIXTURES / "chapters" / "lint"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from maillab_tui.logfollow import (
+from maillab_tui.mail.logfollow import (
     TRUNCATED_MARK,
     FileFollower,
     FollowStatus,
@@ -156,7 +156,7 @@ def test_permission_denied_says_how_to_fix_it(tmp_path: Path,
         return real_open(name, *args, **kwargs)  # type: ignore[call-overload]
 
     # Root reads every file, so the denial is simulated (the tests run as root in CI).
-    monkeypatch.setattr("maillab_tui.logfollow.open", denied, raising=False)
+    monkeypatch.setattr("maillab_tui.mail.logfollow.open", denied, raising=False)
     c = Collector()
     f = follower(path, c, platform="debian12")
     assert f.poll() == [] and f.poll() == []
@@ -267,10 +267,11 @@ def test_follow_mail_log_picks_the_file_or_the_journal(tmp_path: Path,
     chosen = follow_mail_log("almalinux9", lambda lines: None, root=str(tmp_path))
     assert isinstance(chosen, FileFollower) and chosen.path == tmp_path / "var/log/maillog"
     (tmp_path / "var/log/maillog").unlink()
-    monkeypatch.setattr("maillab_tui.logfollow.shutil.which", lambda name: "/usr/bin/journalctl")
+    monkeypatch.setattr("maillab_tui.mail.logfollow.shutil.which",
+                        lambda name: "/usr/bin/journalctl")
     assert isinstance(follow_mail_log("debian12", lambda lines: None, root=str(tmp_path)),
                       JournalFollower)
-    monkeypatch.setattr("maillab_tui.logfollow.shutil.which", lambda name: None)
+    monkeypatch.setattr("maillab_tui.mail.logfollow.shutil.which", lambda name: None)
     waiting = follow_mail_log("debian12", lambda lines: None, root=str(tmp_path))
     assert isinstance(waiting, FileFollower)
     assert waiting.path == tmp_path / "var/log/mail.log"

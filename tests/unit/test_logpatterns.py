@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maillab_tui.logpatterns import (
-    MARKERS,
-    LineKind,
-    classify,
-    compact,
-    diagnose_lines,
-    explain,
-)
+from maillab_tui.mail.patterns import MARKERS, LineKind, classify, compact, diagnose_lines, explain
 
 HOST = "Nov 28 18:14:06 mail "
 
@@ -132,8 +125,8 @@ def test_compact(line: str, short: str) -> None:
 
 
 def test_codes_are_the_mail_checks_diagnosis_codes() -> None:
-    maildiag = pytest.importorskip("maillab_tui.maildiag")
-    from maillab_tui.logpatterns import PATTERNS
+    maildiag = pytest.importorskip("maillab_tui.mail.diagnoses")
+    from maillab_tui.mail.patterns import PATTERNS
 
     own = {"postfix.config-error", "postfix.missing-equals", "postfix.unused-parameter",
            "auth.failed", "dovecot.login-ok", "postfix.delivered-mailbox", "postfix.sent-relay"}

@@ -8,27 +8,30 @@ from pathlib import Path
 
 import pytest
 
-from maillab_tui import probes
-from maillab_tui.platform import daemon_units
-from maillab_tui.probes import (
+from maillab_tui.checking import probes
+from maillab_tui.checking.probes import (
     Argv,
     Listener,
     log_lines_since,
     mask,
     near_miss,
-    parameter_names,
     parse_duration,
     parse_ss,
     parse_ss_line,
     parse_syslog_time,
     same_list,
-    setting_names,
     split_list,
+)
+from maillab_tui.mail import settings
+from maillab_tui.mail.settings import (
+    parameter_names,
+    setting_names,
     unknown_parameter,
     unknown_restrictions,
     unknown_setting,
     unused_parameters,
 )
+from maillab_tui.platform import daemon_units
 
 # --------------------------------------------------------------------------- lists
 
@@ -64,7 +67,7 @@ def test_same_list_order_counts_only_when_ordered() -> None:
     ("reject_anouth_destination", "reject_unauth_destination"),
 ])
 def test_near_miss_restrictions(typo: str, real: str) -> None:
-    assert near_miss(typo, probes.POSTFIX_RESTRICTIONS) == real
+    assert near_miss(typo, settings.POSTFIX_RESTRICTIONS) == real
 
 
 @pytest.mark.parametrize(("typo", "real"), [
@@ -73,12 +76,12 @@ def test_near_miss_restrictions(typo: str, real: str) -> None:
     ("smptd_relay_restrictions", "smtpd_relay_restrictions"),
 ])
 def test_near_miss_parameters(typo: str, real: str) -> None:
-    assert near_miss(typo, probes.POSTFIX_COMMON_PARAMETERS) == real
+    assert near_miss(typo, settings.POSTFIX_COMMON_PARAMETERS) == real
 
 
 def test_near_miss_none_for_a_real_name_or_something_unrelated() -> None:
-    assert near_miss("mynetworks", probes.POSTFIX_COMMON_PARAMETERS) is None
-    assert near_miss("banana", probes.POSTFIX_COMMON_PARAMETERS) is None
+    assert near_miss("mynetworks", settings.POSTFIX_COMMON_PARAMETERS) is None
+    assert near_miss("banana", settings.POSTFIX_COMMON_PARAMETERS) is None
     assert near_miss("x", []) is None
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from maillab_tui.progress import (
+from maillab_tui.lab.progress import (
     Progress,
     ProgressStore,
     StepState,
@@ -76,7 +76,7 @@ def test_saves_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("maillab_tui.progress.os.replace", broken_replace)
+    monkeypatch.setattr("maillab_tui.lab.progress.os.replace", broken_replace)
     with pytest.raises(OSError):
         s.record(progress, "b", StepState.DONE)
     assert s.path_for("c", "host1").read_text() == before          # the old file is intact

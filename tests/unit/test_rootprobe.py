@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from maillab_tui.check import Context, Diagnosis, Result, Status, load_library, run_check
-from maillab_tui.rootprobe import RootProbe, result_from_json, result_to_json
+from maillab_tui.checking.api import Context, Diagnosis, Result, Status, load_library, run_check
+from maillab_tui.checking.rootprobe import RootProbe, result_from_json, result_to_json
 from maillab_tui.text import Localized
 
 
@@ -78,7 +78,7 @@ def test_the_helper_runs_one_probe_and_answers_json() -> None:
     request = {"check": "shell", "params": {"command": "echo from-root", "root": True},
                "host": "host1", "platform": "debian12", "values": {}, "secrets": ["s3cret"],
                "language": "en", "since": None, "checks_dirs": []}
-    proc = subprocess.run([sys.executable, "-m", "maillab_tui.rootprobe"],
+    proc = subprocess.run([sys.executable, "-m", "maillab_tui.checking.rootprobe"],
                           input=json.dumps(request) + "\n", capture_output=True, text=True,
                           timeout=60, check=True)
     result = result_from_json(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -105,8 +105,8 @@ def test_no_password_gives_a_clear_error_and_asks_once_per_try() -> None:
 
 @pytest.mark.parametrize("answer", ["needs_root", "denied", "permission_denied"])
 def test_a_probe_that_finds_out_it_needs_root_is_run_as_root(answer: str) -> None:
-    from maillab_tui.check import denied, needs_root
-    from maillab_tui.probes import permission_denied
+    from maillab_tui.checking.api import denied, needs_root
+    from maillab_tui.checking.probes import permission_denied
 
     results = {"needs_root": needs_root, "denied": lambda: denied("cannot read /var/mail/user1"),
                "permission_denied": lambda: permission_denied("/etc/shadow", "debian12")}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from maillab_tui.chapter import ChapterError, parse_chapter
-from maillab_tui.selftest import SelfTest, load_mistakes, to_junit, write_output
+from maillab_tui.selftest.engine import SelfTest, load_mistakes, to_junit, write_output
 
 CHAPTER = """---
 id: st

@@ -8,7 +8,7 @@ from pathlib import Path
 from maillab_tui.chapter.model import Chapter, Problem
 from maillab_tui.chapter.parser import ChapterError, bundled_chapters_dir, parse_chapter
 from maillab_tui.chapter.variables import PLACEHOLDER, host_values
-from maillab_tui.check import Library, load_library
+from maillab_tui.checking.api import Library, load_library
 
 
 def chapter_files(paths: Iterable[str]) -> list[Path]:
@@ -186,7 +186,7 @@ def lint_file(path: Path, library: Library) -> list[Problem]:
     problems = (list(chapter.problems) + check_references(chapter, library)
                 + hidden_knowledge(chapter, library))
     if not _translates(path) and (path.parent / "mistakes.yaml").is_file():
-        from maillab_tui.selftest import load_mistakes
+        from maillab_tui.selftest.engine import load_mistakes
 
         try:
             load_mistakes(chapter)

@@ -7,13 +7,12 @@ fast and work on machines where the UI cannot run.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maillab_tui import __version__
+from maillab_tui import __version__, config
 from maillab_tui.text import default_language
 
 if TYPE_CHECKING:
@@ -52,13 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--chapter",
         metavar="ID|PATH",
-        default=os.environ.get("MAILLAB_CHAPTER"),
+        default=config.cli_default("chapter"),
         help="chapter id or markdown file/directory (default: mail-server)",
     )
     parser.add_argument(
         "--host",
         metavar="ROLE",
-        default=os.environ.get("MAILLAB_HOST"),
+        default=config.cli_default("host"),
         help="this machine's role, e.g. host1 or host2 (default: detected)",
     )
     parser.add_argument(
@@ -82,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--student",
         metavar="NAME",
-        default=os.environ.get("MAILLAB_STUDENT") or None,
+        default=config.cli_default("student"),
         help="--check-only: the student this machine belongs to, recorded in the results "
         "(also MAILLAB_STUDENT)",
     )
@@ -117,15 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list and args_list[0] == "lint":
         return lint_main(args_list[1:])
     if args_list and args_list[0] == "checks":
-        from maillab_tui.catalog import main as checks_main
+        from maillab_tui.checking.catalog import main as checks_main
 
         return checks_main(args_list[1:])
     if args_list and args_list[0] == "selftest":
-        from maillab_tui.selftest_cli import main as selftest_main
+        from maillab_tui.cli.selftest import main as selftest_main
 
         return selftest_main(args_list[1:])
     if args_list and args_list[0] == "report":
-        from maillab_tui.classreport import main as report_main
+        from maillab_tui.checking.classreport import main as report_main
 
         return report_main(args_list[1:])
     if args_list and args_list[0] == "sandbox":
@@ -150,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def lint_main(argv: Sequence[str]) -> int:
     """`maillab-tui lint [PATH ...]`: print problems, exit 1 when any is an error."""
-    from maillab_tui.lint import lint
+    from maillab_tui.chapter.lint import lint
 
     parser = argparse.ArgumentParser(
         prog="maillab-tui lint", description="Check chapters for mistakes."
@@ -218,7 +217,7 @@ def parse_since(text: str) -> float | None:
     import datetime as dt
     import time
 
-    from maillab_tui.probes import parse_duration
+    from maillab_tui.checking.probes import parse_duration
 
     try:
         return float(text)
@@ -250,10 +249,10 @@ def check_only(args: argparse.Namespace) -> int:
     """`--check-only`: grade this machine; print a table, JSON or JUnit; exit 0/1/2."""
     from rich.console import Console
 
-    from maillab_tui.check import load_library
-    from maillab_tui.grading import grade, make_context, select_steps
-    from maillab_tui.lint import check_references
-    from maillab_tui.report import render_table, to_json, to_junit
+    from maillab_tui.chapter.lint import check_references
+    from maillab_tui.checking.api import load_library
+    from maillab_tui.checking.grading import grade, make_context, select_steps
+    from maillab_tui.checking.render import render_table, to_json, to_junit
 
     language = args.lang or default_language()
     err = Console(stderr=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -12,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from maillab_tui import __version__
+from maillab_tui import __version__, config
 from maillab_tui.chapter.model import Chapter, CheckSpec, Step
 from maillab_tui.chapter.variables import (
     UndefinedVariable,
@@ -21,21 +20,12 @@ from maillab_tui.chapter.variables import (
     host_values,
     mask,
 )
-from maillab_tui.check import Context, Library, Result, Status, error, time_factor, wait_for
+from maillab_tui.checking.api import Context, Library, Result, Status, error, time_factor, wait_for
 from maillab_tui.text import render
 
 DEFAULT_CHECK_TIMEOUT = 0.0
 
 
-def _workers() -> int:
-    """How many checks run at once (MAILLAB_WORKERS; 1 grades one after another)."""
-    try:
-        return max(1, int(os.environ.get("MAILLAB_WORKERS", "8")))
-    except ValueError:
-        return 8
-
-
-MAX_WORKERS = _workers()
 
 
 @dataclass(frozen=True)
@@ -258,7 +248,7 @@ def grade(
     ctx: Context,
     steps: Sequence[Step] | None = None,
     *,
-    max_workers: int = MAX_WORKERS,
+    max_workers: int | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> Report:
     """Run the checks of `steps` (default: the host's) concurrently; report in chapter order."""
@@ -278,7 +268,8 @@ def grade(
         (step, spec) for step in chosen for spec in step.checks_for(ctx.platform, ctx.host)
     ]
     factor = time_factor()
-    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+    workers = config.workers() if max_workers is None else max_workers
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
             pool.submit(grade_one, step, spec, library, ctx, factor=factor) for step, spec in jobs
         ]

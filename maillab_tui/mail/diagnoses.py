@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from maillab_tui.check import Diagnosis
+from maillab_tui.checking.api import Diagnosis
 from maillab_tui.text import t
 
 

@@ -12,7 +12,7 @@ from maillab_tui.chapter import ChapterError, Step, load_chapter
 from maillab_tui.chapter.model import CommandBlock
 from maillab_tui.run import Listener, Runner, Target
 from maillab_tui.run.secrets import PasswordPrompt
-from maillab_tui.selftest import SelfTest, load_mistakes, write_output
+from maillab_tui.selftest.engine import SelfTest, load_mistakes, write_output
 
 FOLLOW_SECONDS = 3.0
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from maillab_tui.chapter.variables import mask
+from maillab_tui.config import state_dir
 from maillab_tui.text import Localized, t
 
 FORMAT = 1
@@ -138,14 +139,6 @@ class Loaded:
     moved_aside: Path | None = None
     chapter_changed: bool = False
     notice: Localized | None = None
-
-
-def state_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """`$XDG_STATE_HOME/maillab-tui` (default `~/.local/state/maillab-tui`)."""
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_STATE_HOME") or ""
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state"
-    return root / "maillab-tui"
 
 
 def default_progress_dir() -> Path:

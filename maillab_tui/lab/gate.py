@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from maillab_tui.chapter.model import Step
-from maillab_tui.check import Status
-from maillab_tui.grading import Outcome
-from maillab_tui.progress import StepState
+from maillab_tui.checking.api import Status
+from maillab_tui.checking.grading import Outcome
+from maillab_tui.lab.progress import StepState
 from maillab_tui.text import Localized, t
 
 

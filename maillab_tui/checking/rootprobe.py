@@ -4,7 +4,7 @@ The TUI runs as the learner (`maillab-tui`, no sudo), as the chapter's commands 
 probes read what only root may (the shadow file, `postfix check`, another user's mailbox, the
 saslauthd socket). For those, the check asks sudo with the learner's own password, the same one
 sudo asks for at the learner's commands (remembered in memory for a while, never written): it
-runs `sudo -k -S -p '' python -m maillab_tui.rootprobe`, hands it one request on stdin (the
+runs `sudo -k -S -p '' python -m maillab_tui.checking.rootprobe`, hands it one request on stdin (the
 check, its expanded parameters, the host's values and secrets) and reads back one result as
 JSON. Nothing of it is on a command line. The probe inside is the same code `--check-only`
 runs as root; only that one probe runs as root.
@@ -20,7 +20,15 @@ from dataclasses import replace
 from typing import Any
 
 from maillab_tui import system
-from maillab_tui.check import Context, Diagnosis, Result, Status, error, load_library, run_check
+from maillab_tui.checking.api import (
+    Context,
+    Diagnosis,
+    Result,
+    Status,
+    error,
+    load_library,
+    run_check,
+)
 from maillab_tui.text import Localized, Message, t
 
 TIMEOUT = 60.0
@@ -92,7 +100,7 @@ class RootProbe:
                                    "this check needs root; no sudo password was given"))
                 proc = system.run(
                     ["sudo", "-k", "-S", "-p", "", "--", sys.executable, "-m",
-                     "maillab_tui.rootprobe"],
+                     "maillab_tui.checking.rootprobe"],
                     input=secret + "\n" + json.dumps(request) + "\n", timeout=TIMEOUT)
                 if proc.missing:
                     return error(t("sudo がありません: root 権限が必要なチェックです",

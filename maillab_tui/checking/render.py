@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from maillab_tui.check import Status
-from maillab_tui.grading import Report
+from maillab_tui.checking.api import Status
+from maillab_tui.checking.grading import Report
 from maillab_tui.text import t
 
 STATUS_STYLE = {

@@ -1,0 +1,172 @@
+"""The mail log as the checks read it: the lines since a time (file, else the journal),
+the lines that name a known cause (from the one pattern table in `mail.patterns`), and
+what a Postfix `status=deferred/bounced (reason)` means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from maillab_tui.checking.api import Context, Diagnosis, Result, error, t
+from maillab_tui.checking.probes import log_lines_since, permission_denied, tool_missing
+from maillab_tui.mail.delivery import Delivery
+from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
+from maillab_tui.mail.peers import hostname_recipient
+from maillab_tui.platform import find_mail_log
+
+# --------------------------------------------------------------------------- the mail log
+
+_JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users",
+                   "No journal files were opened")
+_MAX_LINES = 50_000
+
+
+@dataclass
+class MailLog:
+    """Mail log lines since a time and where they came from."""
+
+    lines: list[str]
+    source: str
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+def read_mail_log(ctx: Context, since: float | None) -> MailLog | Result:
+    """The mail log lines since `since`: the platform's file, else the journal's mail facility.
+
+    At most the last 50,000 lines. Without the right to read, the standard permission error.
+    """
+    found = find_mail_log(ctx.platform, ctx.files_root)
+    if found is not None:
+        shown = "/" + str(found.relative_to(ctx.files_root)).lstrip("/")
+        try:
+            lines = list(deque(log_lines_since(found, since), maxlen=_MAX_LINES))
+        except PermissionError:
+            return permission_denied(shown, ctx.platform, log=True)
+        return MailLog(lines, shown)
+    argv = ["journalctl", "--no-pager", "-o", "short"]
+    if since is not None:
+        argv += ["--since", f"@{int(since)}"]
+    argv.append("SYSLOG_FACILITY=2")
+    proc = ctx.run(argv, timeout=30)
+    problem = tool_missing(proc)
+    if problem is not None:
+        return error(t("メールログのファイルがなく、journalctl も使えません",
+                       "there is no mail log file and journalctl cannot be used"), proc.output)
+    if any(s in proc.output for s in _JOURNAL_DENIED):
+        return permission_denied("the journal", ctx.platform, log=True)
+    lines = [x for x in proc.stdout.splitlines() if x and not x.startswith("-- ")]
+    return MailLog(lines[-_MAX_LINES:], "journalctl SYSLOG_FACILITY=2")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A log line that names a known cause, and the diagnosis for it."""
+
+    code: str
+    line: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+# (pattern, code, the named groups become diagnosis values) — order matters: first match wins.
+_KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), c) for p, c in (
+        (r'unknown smtpd restriction: "(?P<restriction>[^"]+)"', "postfix.unknown-restriction"),
+        (r"cannot connect to saslauthd server", "saslauthd.unreachable"),
+        (r"no SASL authentication mechanisms", "sasl.no-mechanisms"),
+        (r"SASL \w+ authentication failed.*?(?:sasl_username=(?P<user>[^\s,]+))?$",
+         "smtp.auth-failed"),
+        (r"unable to look up public/pickup", "postfix.not-running"),
+        (r"no local interface found for", "postfix.boot-order"),
+        (r"ignoring inet_interfaces change", "postfix.restart-needed"),
+        (r"mail_location not set and autodetection failed", "dovecot.mail-location-unset"),
+        (r"file_dotlock_create\(/\S*?/(?P<user>[^/\s)]+)\) failed: Permission denied",
+         "dovecot.mail-privileged-group"),
+        (r"\(set mail_privileged_group=", "dovecot.mail-privileged-group"),
+        (r"tried to use disallowed plaintext auth", "dovecot.plaintext-refused"),
+        (r"(?:imap|pop3)-login: .*\(auth failed.*?user=<(?P<user>[^>]*)>",
+         "dovecot.auth-failed"),
+    )
+)
+
+
+def known_problems(lines: Iterable[str]) -> list[Finding]:
+    """Every line naming a known cause, first one per code, in log order."""
+    seen: set[str] = set()
+    out: list[Finding] = []
+    for line in lines:
+        for pattern, code in _KNOWN:
+            found = pattern.search(line)
+            if found and code not in seen:
+                seen.add(code)
+                values = {k: v for k, v in found.groupdict().items() if v}
+                out.append(Finding(code, line, values))
+                break
+    return out
+
+
+def finding_diagnosis(finding: Finding, ctx: Context) -> Diagnosis:
+    """The diagnosis for a log finding, with this host's values filled in."""
+    values: dict[str, object] = {
+        "where": ctx.value("fqdn") or ctx.host, "user": ctx.value("user"),
+        "log": mail_log_hint(ctx.platform), "seen": finding.line.split(": ", 1)[-1][:120],
+        "install": sasl_install_hint(ctx.platform),
+    }
+    values.update(finding.values)
+    return diagnose(finding.code, **values)
+
+
+def sasl_install_hint(platform: str | None) -> str:
+    """How to install the PLAIN/LOGIN SASL mechanisms on this platform (sasl.no-mechanisms)."""
+    if platform == "almalinux9":
+        return "sudo dnf install cyrus-sasl-plain"
+    return "sudo apt-get install libsasl2-modules"
+
+
+
+
+def delivery_diagnosis(ctx: Context, delivery: Delivery) -> Diagnosis:
+    """The cause of a deferred or bounced delivery, read from its `(reason)` text."""
+    reason = delivery.reason
+    recipient = delivery.to
+    local, _, domain = recipient.rpartition("@")
+    peer = delivery.relay_host if delivery.relay not in ("none", "local") else domain
+    peer_match = re.search(r"(?:host|connect to) ([\w.-]+)\[([^\]]+)\]", reason)
+    if peer_match:
+        peer = peer_match.group(1)
+    name_match = re.search(r"name=(\S+) type=(\w+)", reason)
+    name, rtype = (name_match.group(1), name_match.group(2)) if name_match else (domain, "MX")
+    log = mail_log_hint(ctx.platform)
+    hostname = hostname_recipient(ctx, recipient)
+    if "4.3.5" in reason or "Server configuration error" in reason:
+        return diagnose("postfix.unknown-restriction", where=peer)
+    if "Name service error" in reason and "try again" in reason:
+        return diagnose("dns.unreachable", name=name, type=rtype, server="")
+    if "Host or domain name not found" in reason or "Host not found" in reason:
+        return diagnose("dns.missing-record", name=name, type=rtype, status="NXDOMAIN")
+    if "Relay access denied" in reason:
+        if hostname is not None:
+            return diagnose("mail.reply-to-hostname", recipient=recipient, domain=hostname[0],
+                            suggested=hostname[1])
+        return diagnose("postfix.relay-denied-by-peer", peer=peer, domain=domain)
+    if "loops back to myself" in reason:
+        if hostname is not None:
+            return diagnose("mail.reply-to-hostname", recipient=recipient, domain=hostname[0],
+                            suggested=hostname[1])
+        return diagnose("postfix.mydestination", server=ctx.value("fqdn") or ctx.host,
+                        domain=domain)
+    if "No route to host" in reason:
+        return diagnose("firewall.closed", where=peer, service="smtp", port=25, zone="public")
+    if "Connection refused" in reason:
+        return diagnose("postfix.peer-refused", peer=peer)
+    if "Connection timed out" in reason or "timed out" in reason:
+        return diagnose("net.timeout", where=peer, seconds="30",
+                        address=delivery.relay_address or peer)
+    if "Network is unreachable" in reason:
+        return diagnose("net.unreachable", address=delivery.relay_address or peer)
+    if "User unknown" in reason or "unknown user" in reason:
+        return diagnose("mail.unknown-user", recipient=recipient, local_part=local)
+    code = "mail.bounced" if delivery.status == "bounced" else "mail.deferred"
+    return diagnose(code, reason=reason, log=log)
