@@ -30,10 +30,7 @@ from maillab_tui.check import (
     passed,
     t,
 )
-
-IGNORED = re.compile(
-    r"postfix/master\[\d+\]: warning: service \S+: ignoring inet_interfaces change"
-)
+from maillab_tui.mail.patterns import RELOADED, named_as
 
 
 @dataclass(frozen=True)
@@ -49,11 +46,11 @@ class Server:
 
 POSTFIX = Server(
     "Postfix", "postfix", ("/usr/lib/postfix/sbin/master", "/usr/libexec/postfix/master"),
-    re.compile(r"postfix/master\[\d+\]: reload -- version"), ("postfix@-", "postfix"),
+    RELOADED["postfix"], ("postfix@-", "postfix"),
 )
 DOVECOT = Server(
     "Dovecot", "dovecot", ("/usr/sbin/dovecot",),
-    re.compile(r"dovecot(?:\[\d+\])?: master: Warning: SIGHUP received - reloading"), ("dovecot",),
+    RELOADED["dovecot"], ("dovecot",),
 )
 
 
@@ -156,7 +153,7 @@ def loaded_state(ctx: Context, server: Server, files: list[Path]) -> Result:
                 restart,
             ),
         )
-    ignored = next((line for line in lines if IGNORED.search(line)), None)
+    ignored = next((line for line in lines if named_as(line, "postfix.restart-needed")), None)
     if server is POSTFIX and ignored and reload_at is not None:
         return failed(
             t("inet_interfaces の変更は reload では反映されません",

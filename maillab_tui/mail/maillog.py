@@ -14,6 +14,7 @@ from maillab_tui.checking.api import Context, Diagnosis, Result, error, t
 from maillab_tui.checking.probes import log_lines_since, permission_denied, tool_missing
 from maillab_tui.mail.delivery import Delivery
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
+from maillab_tui.mail.patterns import known
 from maillab_tui.mail.peers import hostname_recipient
 from maillab_tui.platform import find_mail_log
 
@@ -70,40 +71,18 @@ class Finding:
     values: Mapping[str, str] = field(default_factory=dict)
 
 
-# (pattern, code, the named groups become diagnosis values) — order matters: first match wins.
-_KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), c) for p, c in (
-        (r'unknown smtpd restriction: "(?P<restriction>[^"]+)"', "postfix.unknown-restriction"),
-        (r"cannot connect to saslauthd server", "saslauthd.unreachable"),
-        (r"no SASL authentication mechanisms", "sasl.no-mechanisms"),
-        (r"SASL \w+ authentication failed.*?(?:sasl_username=(?P<user>[^\s,]+))?$",
-         "smtp.auth-failed"),
-        (r"unable to look up public/pickup", "postfix.not-running"),
-        (r"no local interface found for", "postfix.boot-order"),
-        (r"ignoring inet_interfaces change", "postfix.restart-needed"),
-        (r"mail_location not set and autodetection failed", "dovecot.mail-location-unset"),
-        (r"file_dotlock_create\(/\S*?/(?P<user>[^/\s)]+)\) failed: Permission denied",
-         "dovecot.mail-privileged-group"),
-        (r"\(set mail_privileged_group=", "dovecot.mail-privileged-group"),
-        (r"tried to use disallowed plaintext auth", "dovecot.plaintext-refused"),
-        (r"(?:imap|pop3)-login: .*\(auth failed.*?user=<(?P<user>[^>]*)>",
-         "dovecot.auth-failed"),
-    )
-)
-
-
 def known_problems(lines: Iterable[str]) -> list[Finding]:
-    """Every line naming a known cause, first one per code, in log order."""
+    """Every line naming a known cause (a `finding` of the pattern table), first one per code,
+    in log order."""
     seen: set[str] = set()
     out: list[Finding] = []
     for line in lines:
-        for pattern, code in _KNOWN:
-            found = pattern.search(line)
-            if found and code not in seen:
-                seen.add(code)
-                values = {k: v for k, v in found.groupdict().items() if v}
-                out.append(Finding(code, line, values))
-                break
+        found = known(line)
+        if found is None or not found[0].finding or found[0].code in seen:
+            continue
+        pattern, match = found
+        seen.add(pattern.code)
+        out.append(Finding(pattern.code, line, {k: v for k, v in match.groupdict().items() if v}))
     return out
 
 

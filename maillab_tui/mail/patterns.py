@@ -95,12 +95,19 @@ NOTHING = Localized("", "")
 
 @dataclass(frozen=True)
 class LogPattern:
-    """A known log line: a regex, what it means and what to do, with a stable code."""
+    """A known log line: a regex, what it means and what to do, with a stable code.
+
+    The code is a diagnosis code of `mail.diagnoses`. `finding` marks the lines the mail
+    checks report as the cause of a failure (`mail.maillog.known_problems`); the log pane
+    explains every pattern. Named groups are the values the checks' diagnosis fills in;
+    `{0}`, `{1}` ... in the texts are the groups in order.
+    """
 
     code: str
     regex: re.Pattern[str]
     meaning: Localized
     fix: Localized = NOTHING
+    finding: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,15 +126,18 @@ class Explanation:
         return "\n\n".join(p for p in parts if p)
 
 
-def _p(code: str, regex: str, meaning: Localized, fix: Localized = NOTHING) -> LogPattern:
+def _p(code: str, regex: str, meaning: Localized, fix: Localized = NOTHING, *,
+       finding: bool = False) -> LogPattern:
     """A known pattern (case-sensitive, as Postfix and Dovecot write them)."""
-    return LogPattern(code, re.compile(regex), meaning, fix)
+    return LogPattern(code, re.compile(regex), meaning, fix, finding)
 
 
-# Most specific first: `type=MX: Host not found, try again` before the plain `Host not found`.
+# The one table of known mail-log lines, for the log pane and the checks alike. Most specific
+# first (the first pattern that matches a line names it): `type=MX: Host not found, try again`
+# before the plain `Host not found`, the SMTP and IMAP login failures before `auth failed`.
 PATTERNS: tuple[LogPattern, ...] = (
     _p("postfix.unknown-restriction",
-       r'unknown smtpd restriction: "?([^"\s]+)"?',
+       r'unknown smtpd restriction: "?(?P<restriction>[^"\s]+)"?',
        t("main.cf の制限リストに、Postfix の知らない名前「{0}」があります（つづりの誤り）。"
          "postfix check では見つからず、相手からメールが届いたときに初めて 451 4.3.5 で"
          "拒否されます。",
@@ -138,7 +148,8 @@ PATTERNS: tuple[LogPattern, ...] = (
          "送信側では sudo postqueue -f で再送されます。",
          "fix smtpd_recipient_restrictions in /etc/postfix/main.cf "
          "(e.g. reject_unauth_destination), then sudo systemctl reload postfix; "
-         "on the sender, sudo postqueue -f resends.")),
+         "on the sender, sudo postqueue -f resends."),
+       finding=True),
     _p("postfix.config-error",
        r"451 4\.3\.5 Server configuration error",
        t("受信側の Postfix が自分の設定の誤りのためにメールを受け取れませんでした（一時エラーなので"
@@ -175,7 +186,8 @@ PATTERNS: tuple[LogPattern, ...] = (
        t("sudo systemctl enable --now saslauthd。Debian では smtpd の chroot を n にし、"
          "postfix ユーザーを sasl グループに入れて Postfix を再起動します。",
          "sudo systemctl enable --now saslauthd; on Debian set smtpd's chroot to n, add postfix "
-         "to group sasl and restart Postfix.")),
+         "to group sasl and restart Postfix."),
+       finding=True),
     _p("sasl.no-mechanisms",
        r"no SASL authentication mechanisms",
        t("SASL の認証方式が1つもないため、smtpd が終了しています。",
@@ -183,7 +195,8 @@ PATTERNS: tuple[LogPattern, ...] = (
        t("AlmaLinux は cyrus-sasl-plain、Debian は libsasl2-modules を入れ、smtpd.conf の"
          " mech_list を確かめてください。",
          "install cyrus-sasl-plain (AlmaLinux) or libsasl2-modules (Debian) and check mech_list "
-         "in smtpd.conf.")),
+         "in smtpd.conf."),
+       finding=True),
     _p("dns.unreachable",
        r"Name service error for name=(\S+) type=MX: Host not found, try again",
        t("DNS サーバーに問い合わせられず、{0} の MX レコードを引けませんでした（一時エラーなので"
@@ -219,7 +232,7 @@ PATTERNS: tuple[LogPattern, ...] = (
        t("systemctl status postfix（dovecot）と ss -ltn で確かめてください。",
          "check with systemctl status postfix (dovecot) and ss -ltn.")),
     _p("dovecot.plaintext-refused",
-       r"Plaintext authentication disallowed",
+       r"Plaintext authentication disallowed|tried to use disallowed plaintext auth",
        t("Dovecot が暗号化していない接続でのパスワード認証を断りました"
          "（既定の disable_plaintext_auth = yes）。",
          "Dovecot refused a password login over an unencrypted connection (the default "
@@ -227,15 +240,25 @@ PATTERNS: tuple[LogPattern, ...] = (
        t("10-auth.conf で disable_plaintext_auth = no、10-ssl.conf で ssl = no にして"
          " sudo systemctl restart dovecot。",
          "set disable_plaintext_auth = no in 10-auth.conf and ssl = no in 10-ssl.conf, then "
-         "sudo systemctl restart dovecot.")),
+         "sudo systemctl restart dovecot."),
+       finding=True),
     _p("dovecot.mail-privileged-group",
-       r"file_dotlock_create\(([^)]*)\) failed: Permission denied",
+       r"file_dotlock_create\((?P<path>[^)]*?(?P<user>[^/\s)]*))\) failed: Permission denied",
        t("Dovecot がメールボックス {0} のロックファイルを作れません"
          "（/var/mail に書く権限がない）。",
          "Dovecot cannot create the lock file for the mailbox {0} (no permission to write in "
          "/var/mail)."),
        t("10-mail.conf に mail_privileged_group = mail を書いて sudo systemctl restart dovecot。",
-         "set mail_privileged_group = mail in 10-mail.conf and sudo systemctl restart dovecot.")),
+         "set mail_privileged_group = mail in 10-mail.conf and sudo systemctl restart dovecot."),
+       finding=True),
+    _p("dovecot.mail-privileged-group",
+       r"\(set mail_privileged_group=",
+       t("Dovecot がメールボックスのロックファイルを作れません（/var/mail に書く権限がない）。",
+         "Dovecot cannot create the lock file for a mailbox (no permission to write in "
+         "/var/mail)."),
+       t("10-mail.conf に mail_privileged_group = mail を書いて sudo systemctl restart dovecot。",
+         "set mail_privileged_group = mail in 10-mail.conf and sudo systemctl restart dovecot."),
+       finding=True),
     _p("dovecot.mail-location-unset",
        r"mail_location not set",
        t("Dovecot がメールボックスの場所を見つけられません（mail_location が未設定）。",
@@ -243,7 +266,8 @@ PATTERNS: tuple[LogPattern, ...] = (
        t("10-mail.conf に mail_location = mbox:~/mail:INBOX=/var/mail/%u を書いて"
          " sudo systemctl restart dovecot。",
          "set mail_location = mbox:~/mail:INBOX=/var/mail/%u in 10-mail.conf and restart "
-         "dovecot.")),
+         "dovecot."),
+       finding=True),
     _p("mail.reply-to-hostname",
        r"mail for (\S+) loops back to myself",
        t("{0} 宛てのメールの配送先がこのサーバー自身なのに、{0} を自分宛てのドメインと"
@@ -261,7 +285,7 @@ PATTERNS: tuple[LogPattern, ...] = (
        t("受信側で getent passwd ユーザー名 を確かめてください。",
          "check getent passwd USER on the receiving server.")),
     _p("postfix.boot-order",
-       r"parameter inet_interfaces: no local interface found for (\S+)",
+       r"no local interface found for (?P<address>\S+)",
        t("inet_interfaces のアドレス {0} がこのマシンにまだない（または誤っている）ため、Postfix が"
          "起動できません。起動時にネットワークより先に Postfix が起動したときに起きます。",
          "Postfix cannot start because the address {0} in inet_interfaces is not (yet) on this "
@@ -269,13 +293,15 @@ PATTERNS: tuple[LogPattern, ...] = (
        t("ip -4 addr でアドレスを確かめ、起動順の手順（After=network-online.target）を設定して"
          " sudo systemctl start postfix。",
          "check the address with ip -4 addr, set up the boot-order step "
-         "(After=network-online.target), then sudo systemctl start postfix.")),
+         "(After=network-online.target), then sudo systemctl start postfix."),
+       finding=True),
     _p("postfix.restart-needed",
        r"ignoring inet_interfaces change",
        t("inet_interfaces の変更は reload では反映されません。",
          "a change of inet_interfaces is not applied by reload."),
        t("sudo systemctl restart postfix で再起動してください。",
-         "restart Postfix: sudo systemctl restart postfix.")),
+         "restart Postfix: sudo systemctl restart postfix."),
+       finding=True),
     _p("postfix.missing-equals",
        r"missing '=' after attribute name",
        t("main.cf に「名前 = 値」の形になっていない行があります。",
@@ -288,6 +314,29 @@ PATTERNS: tuple[LogPattern, ...] = (
          "'{0}' in main.cf is not a Postfix parameter (a typo)."),
        t("postconf -d | grep で正しい名前を探して直してください。",
          "find the right name with postconf -d | grep and fix it.")),
+    _p("smtp.auth-failed",
+       r"SASL \w+ authentication failed.*?(?:sasl_username=(?P<user>[^\s,]+))?$",
+       t("SMTP 認証（パスワード認証）に失敗しました。ユーザー名かパスワードの誤りです。",
+         "an SMTP AUTH login failed: the user name or the password is wrong."),
+       t("sudo passwd ユーザー名 でパスワードを設定し直せます。",
+         "sudo passwd USER sets the password again."),
+       finding=True),
+    _p("dovecot.auth-failed",
+       r"(?:imap|pop3)-login: .*\(auth failed.*?user=<(?P<user>[^>]*)>",
+       t("IMAP/POP3 のログインに失敗しました。ユーザー名かパスワードの誤りです。",
+         "an IMAP/POP3 login failed: the user name or the password is wrong."),
+       t("sudo passwd ユーザー名 でパスワードを設定し直せます。",
+         "sudo passwd USER sets the password again."),
+       finding=True),
+    _p("postfix.not-running",
+       r"unable to look up public/pickup",
+       t("Postfix が動いていないため、mail コマンドのメールを受け取れません"
+         "（メールはキューの maildrop に残ります）。",
+         "Postfix is not running, so mail from the mail command is not picked up (it waits in "
+         "the maildrop queue)."),
+       t("sudo systemctl start postfix（起動しないときは journalctl -u postfix）。",
+         "sudo systemctl start postfix (if it does not start: journalctl -u postfix)."),
+       finding=True),
     _p("auth.failed",
        r"auth failed|authentication failed|AUTHENTICATIONFAILED",
        t("パスワード認証に失敗しました。ユーザー名かパスワードの誤りです。",
@@ -310,6 +359,19 @@ PATTERNS: tuple[LogPattern, ...] = (
          "the mail was handed to {0} (success): the other server accepted it."),
        ),
 )
+
+# The lines a server writes when it re-reads its settings (`systemctl reload`), by server.
+RELOADED: Mapping[str, re.Pattern[str]] = {
+    "postfix": re.compile(r"postfix/master\[\d+\]: reload -- version"),
+    "dovecot": re.compile(r"dovecot(?:\[\d+\])?: master: Warning: SIGHUP received - reloading"),
+}
+
+
+def named_as(line: str, code: str) -> bool:
+    """Whether the table names `line` with `code` (the first matching pattern has it)."""
+    found = known(line)
+    return found is not None and found[0].code == code
+
 
 # When no known pattern matches, the kind alone still says something.
 _KIND_MEANINGS: Mapping[LineKind, Localized] = {
@@ -351,14 +413,23 @@ def _fill(message: Localized, groups: tuple[str | None, ...]) -> Localized:
     return Localized(one(message.ja), one(message.en))
 
 
-def explain(line: str) -> Explanation | None:
-    """What a log line means: a known pattern's explanation, else its kind's, else None."""
-    kind = classify(line)
+def known(line: str) -> tuple[LogPattern, re.Match[str]] | None:
+    """The first pattern of the table that matches `line`, and its match."""
     for pattern in PATTERNS:
         match = pattern.regex.search(line)
         if match:
-            return Explanation(pattern.code, line, kind, _fill(pattern.meaning, match.groups()),
-                               _fill(pattern.fix, match.groups()))
+            return pattern, match
+    return None
+
+
+def explain(line: str) -> Explanation | None:
+    """What a log line means: a known pattern's explanation, else its kind's, else None."""
+    kind = classify(line)
+    found = known(line)
+    if found is not None:
+        pattern, match = found
+        return Explanation(pattern.code, line, kind, _fill(pattern.meaning, match.groups()),
+                           _fill(pattern.fix, match.groups()))
     meaning = _KIND_MEANINGS.get(kind)
     if meaning is None:
         return None

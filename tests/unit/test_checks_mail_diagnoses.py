@@ -16,6 +16,7 @@ from maillab_tui.mail.clients import (
 from maillab_tui.mail.delivery import parse_delivery
 from maillab_tui.mail.diagnoses import CATALOGUE, diagnose
 from maillab_tui.mail.maillog import known_problems
+from maillab_tui.mail.patterns import PATTERNS
 from maillab_tui.mail.sessions import Reply
 from tests.conftest import ROOT
 
@@ -41,6 +42,7 @@ def test_every_code_in_the_sources_is_in_the_catalogue_and_none_is_dead() -> Non
     prefixes = {code.split(".")[0] for code in CATALOGUE}
     quoted = set(re.findall(r'"([a-z0-9]+\.[a-z0-9-]+)"', _sources()))
     codes = {q for q in quoted if q.split(".")[0] in prefixes and not q.endswith((".py", ".jp"))}
+    codes |= {pattern.code for pattern in PATTERNS if pattern.finding}  # the checks' log findings
     assert codes - set(CATALOGUE) == set()
     assert set(CATALOGUE) - codes == set(), "catalogue entries no check raises"
 
