@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from maillab_tui.chapter import load_chapter
 from maillab_tui.checking.api import BUILTIN, Library
+from maillab_tui.lab.session import LabSession
 from maillab_tui.ui.app import LabApp
-from maillab_tui.ui.logview import LogPane
+from maillab_tui.ui.widgets.logview import LogPane
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "tests" / "fixtures" / "chapters" / "lab-ui" / "ja.md"
@@ -68,10 +69,12 @@ async def measure(rate: int, seconds: float) -> dict[str, float]:
         log = Path(tmp) / "maillog"
         log.write_text("")
         chapter = load_chapter(CHAPTER, "ja")
-        app = LabApp(chapter, "host1", "debian12", library=Library(dict(BUILTIN), []),
-                     runner_factory=lambda c, h, p: None,  # type: ignore[arg-type,return-value]
-                     progress_dir=Path(tmp) / "progress", log_path=log,
-                     clock=lambda: dt.datetime(2025, 4, 10, 9, 30, tzinfo=dt.UTC))
+        session = LabSession(
+            chapter, "host1", "debian12", library=Library(dict(BUILTIN), []),
+            runner_factory=lambda c, h, p: None,  # type: ignore[arg-type,return-value]
+            progress_dir=Path(tmp) / "progress",
+            clock=lambda: dt.datetime(2025, 4, 10, 9, 30, tzinfo=dt.UTC))
+        app = LabApp(session, log_path=log)
         lags: list[float] = []
         shown = [0]
         async with app.run_test(size=(80, 24)) as pilot:

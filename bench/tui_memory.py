@@ -32,14 +32,15 @@ def peak_mib() -> float:
 async def walk(size: tuple[int, int], lines: int) -> tuple[int, float]:
     """Walk the chapter; the number of steps visited and seconds taken."""
     from maillab_tui.chapter import load_chapter
+    from maillab_tui.lab.session import LabSession
     from maillab_tui.ui.app import LabApp
 
     chapter = load_chapter("mail-server")
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "mail.log"
         log.write_text("")
-        app = LabApp(chapter, "host1", "debian12", "ja", free=True, progress_dir=tmp,
-                     log_path=log)
+        app = LabApp(LabSession(chapter, "host1", "debian12", language="ja", free=True,
+                                progress_dir=tmp), log_path=log)
         started = time.monotonic()
         visited = 0
         async with app.run_test(size=size) as pilot:

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from maillab_tui.sandbox.cli import main
+from maillab_tui.cli.sandbox import main
 
 sys.exit(main(sys.argv[1:]))

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import queue
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from textual.message import Message
 
 from maillab_tui.checking.grading import Outcome
 from maillab_tui.mail.logfollow import FollowStatus
+
+if TYPE_CHECKING:  # the runner's types, without importing the runner at start-up
+    from maillab_tui.run import BlockResult, PasswordPrompt, RunEvent, TerminalRequest
+    from maillab_tui.run.events import Status
+
+RunResult: TypeAlias = "BlockResult | Exception | None"
+"""How a block ended: its result, the exception that stopped the runner, or None (the end
+of a sequence)."""
+BlockStatus: TypeAlias = "Status"
 
 
 @dataclass
@@ -37,7 +46,7 @@ class RunEventPosted(Message):
     """A runner event: started, skipped, dialogue progress, captured value, stopping, finished."""
 
     run_id: int
-    event: Any
+    event: RunEvent
 
 
 @dataclass
@@ -54,7 +63,7 @@ class RunDone(Message):
 
     run_id: int
     block_index: int
-    result: Any
+    result: RunResult
 
 
 @dataclass
@@ -62,7 +71,7 @@ class PasswordWanted(Message):
     """The program asks for a password; put the answer (or None) in `reply`."""
 
     run_id: int
-    prompt: Any
+    prompt: PasswordPrompt
     reply: queue.Queue[str | None]
 
 
@@ -79,7 +88,7 @@ class TerminalWanted(Message):
     """A block needs the real terminal; put the exit code (or None) in `reply`."""
 
     run_id: int
-    request: Any
+    request: TerminalRequest
     reply: queue.Queue[int | None]
 
 
@@ -99,15 +108,6 @@ class CheckDone(Message):
     check_run: int
     index: int
     outcome: Outcome
-
-
-@dataclass
-class SkipDone(Message):
-    """The step's solution ran: ok, or the reason it failed."""
-
-    step_id: str
-    ok: bool
-    why: str
 
 
 @dataclass

@@ -14,8 +14,8 @@ from textual.widgets import Button, Input, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from maillab_tui.mail.patterns import Explanation
-from maillab_tui.ui.stepview import markdown_parser
 from maillab_tui.ui.strings import KEY_HELP, KEYS, tr
+from maillab_tui.ui.widgets.stepview import markdown_parser
 
 MODAL_CSS = """
 ModalScreen { align: center middle; }

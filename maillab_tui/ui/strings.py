@@ -32,6 +32,14 @@ S: Mapping[str, Localized] = {
     "gate.nochecks": t("このステップにチェックはありません。n で次へ",
                        "this step has no checks; n goes on"),
     "gate.last": t("最後のステップです", "this is the last step"),
+    "gate.check-button": t("チェック c", "Check c"),
+    "gate.next-button": t("次へ ▶", "Next ▶"),
+    # a dialogue's script on its card, and the output pane's notes
+    "script.end": t("（終了）", "(the end)"),
+    "script.shows": t("画面", "shows"),
+    "script.type": t("入力", "type"),
+    "run.password-typed": t("（パスワードを入力しました）", "(password typed)"),
+    "quit.how": t("終了するには ctrl+q", "ctrl+q quits the lab"),
     # commands
     "cmd.run": t("▶ 実行", "▶ Run"),
     "cmd.autopilot": t("▶ 自動で実行", "▶ Run the script"),

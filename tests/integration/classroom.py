@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from maillab_tui.chapter import load_chapter
-from maillab_tui.cli.selftest import StepRunner
 from maillab_tui.sandbox import Lab
 from maillab_tui.sandbox.image import ADMIN_PASSWORD, ADMIN_USER
 from maillab_tui.selftest.engine import SelfTest, StepRun
+from maillab_tui.selftest.steps import StepRunner
 from tests.conftest import ROOT, ansible_playbook
 
 EXAMPLE = ROOT / "examples" / "ansible"

@@ -31,10 +31,10 @@ from pathlib import Path
 import pytest
 
 from maillab_tui.chapter import load_chapter
-from maillab_tui.cli.selftest import StepRunner
 from maillab_tui.sandbox import Lab
 from maillab_tui.sandbox.image import ADMIN_PASSWORD, ADMIN_USER
 from maillab_tui.selftest.engine import SelfTest
+from maillab_tui.selftest.steps import StepRunner
 from tests.integration.terminal import Terminal
 
 pytestmark = pytest.mark.sandbox

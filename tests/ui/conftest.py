@@ -114,9 +114,7 @@ def lab_runner(chapter: Chapter, host: str, platform: str) -> Any:
 @pytest.fixture
 def make_app(tmp_path: Path, flags: Flags, log_file: Path) -> Callable[..., Any]:
     """An app on the fixture chapter, host1 on Debian, with everything injected."""
-    from maillab_tui.ui.app import LabApp
-
-    def make(language: str = "ja", **overrides: Any) -> LabApp:
+    def make(language: str = "ja", **overrides: Any) -> Any:
         settings: dict[str, Any] = {
             "host": "host1", "platform": "debian12", "language": language,
             "library": fake_library(flags), "runner_factory": lab_runner,
@@ -124,9 +122,21 @@ def make_app(tmp_path: Path, flags: Flags, log_file: Path) -> Callable[..., Any]
             "clock": lambda: FIXED_TIME, "check_factor": 1.0,
         }
         settings.update(overrides)
-        return LabApp(chapter(language), **settings)
+        return new_app(chapter(language), **settings)
 
     return make
+
+
+APP_SETTINGS = ("log_path", "follow_log", "log_max_lines", "log_history")
+
+
+def new_app(chapter: Chapter, **settings: Any) -> Any:
+    """A LabApp on a LabSession: the app's own settings go to the app, the rest to the session."""
+    from maillab_tui.lab.session import LabSession
+    from maillab_tui.ui.app import LabApp
+
+    own = {k: settings.pop(k) for k in APP_SETTINGS if k in settings}
+    return LabApp(LabSession(chapter, **settings), **own)
 
 
 def screen_text(app: Any) -> str:

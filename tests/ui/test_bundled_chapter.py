@@ -8,9 +8,16 @@ from typing import Any
 import pytest
 
 from maillab_tui.chapter import load_chapter
-from maillab_tui.ui.app import LabApp
-from maillab_tui.ui.stepview import CommandCard
-from tests.ui.conftest import FIXED_TIME, Flags, fake_library, lab_runner, screen_text, wait_for
+from maillab_tui.ui.widgets.stepview import CommandCard
+from tests.ui.conftest import (
+    FIXED_TIME,
+    Flags,
+    fake_library,
+    lab_runner,
+    new_app,
+    screen_text,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 async def test_every_step_renders(tmp_path: Path, log_file: Path, size: tuple[int, int],
                                   platform: str, host: str) -> None:
     chapter = load_chapter("mail-server", "ja")
-    app = LabApp(chapter, host, platform, "ja", free=True, library=fake_library(Flags()),
-                 runner_factory=lab_runner, progress_dir=tmp_path / "progress",
-                 log_path=log_file, clock=lambda: FIXED_TIME)
+    app = new_app(chapter, host=host, platform=platform, language="ja", free=True,
+                  library=fake_library(Flags()), runner_factory=lab_runner,
+                  progress_dir=tmp_path / "progress", log_path=log_file, clock=lambda: FIXED_TIME)
     async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: app.ready and bool(app.query(".step-title")))
         for index, step in enumerate(app.steps):
@@ -63,6 +70,6 @@ async def test_no_color_and_light_theme(make_app: Any, monkeypatch: pytest.Monke
     ("Subject:", "Subject:"),
 ])
 def test_dialogue_expectations_read_as_the_screen_shows_them(pattern: str, shown: str) -> None:
-    from maillab_tui.ui.stepview import readable_pattern
+    from maillab_tui.ui.widgets.stepview import readable_pattern
 
     assert readable_pattern(pattern) == shown

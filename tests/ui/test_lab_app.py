@@ -12,9 +12,9 @@ import pytest
 from textual.widgets import Button, Input, Log, OptionList
 
 from maillab_tui.lab.progress import StepState
-from maillab_tui.ui.logview import LogPane, MailLogView
 from maillab_tui.ui.screens import ConfirmScreen, ExplainScreen, HelpScreen, PasswordScreen
-from maillab_tui.ui.stepview import CheckRow, CommandCard
+from maillab_tui.ui.widgets.logview import LogPane, MailLogView
+from maillab_tui.ui.widgets.stepview import CheckRow, CommandCard
 from tests.ui.conftest import Flags, screen_text, wait_for
 
 SIZES = [(80, 24), (160, 48)]
@@ -378,8 +378,8 @@ async def test_soft_gate_lets_the_learner_on_with_a_warning(make_app: Any) -> No
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
         await go_to(app, pilot, "optional")
-        app.free = False
-        app._update_gate()
+        app.session.free = False
+        app.update_gate()
         assert not app.query_one("#next-button", Button).disabled
         await pilot.press("n")
         await wait_for(pilot, lambda: step_id(app) == "talk")
@@ -397,12 +397,12 @@ async def test_host_role_is_asked_and_remembered(make_app: Any, tmp_path: Path) 
         assert "host2 — mail.example2.jp (192.168.56.102)" in text
         await pilot.press("down", "enter")
         await started(app, pilot)
-        assert app.host == "host2"
+        assert app.session.host == "host2"
     assert (tmp_path / "progress" / "lab-ui-host2.json").exists()
     app = make_app(host=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
-        assert app.host == "host2"                                    # remembered, not asked
+        assert app.session.host == "host2"  # remembered, not asked
 
 
 async def test_quit_asks_while_a_command_runs(make_app: Any) -> None:
@@ -430,7 +430,7 @@ async def test_command_palette_lists_the_lab_actions(make_app: Any) -> None:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for word in ("実行 (r)", "チェック (c)", "次へ (n)", "スキップ (s)", "ログを大きく (>)"):
             assert word in titles
-        app.language = "en"
+        app.session.language = "en"
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Run (r)" in titles and "Check (c)" in titles
 
@@ -527,8 +527,8 @@ async def test_a_failing_solution_is_not_recorded_as_skipped(make_app: Any) -> N
         await started(app, pilot)
         await go_to(app, pilot, "optional")
         failing = CommandBlock(line=1, code="echo broken; exit 3", solve=True)
-        app.steps = tuple(replace(s, solve=(failing,)) if s.id == "optional" else s
-                          for s in app.steps)
+        app.session.steps = tuple(replace(s, solve=(failing,)) if s.id == "optional" else s
+                                  for s in app.steps)
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from maillab_tui.lab.progress import StepState
-from maillab_tui.ui.logview import LogPane
-from maillab_tui.ui.stepview import CheckRow
+from maillab_tui.ui.widgets.logview import LogPane
+from maillab_tui.ui.widgets.stepview import CheckRow
 from tests.ui.conftest import LOG_LINES, wait_for
 
 

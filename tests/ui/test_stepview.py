@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maillab_tui.ui.stepview import markdown_parser
+from maillab_tui.ui.widgets.stepview import markdown_parser
 
 
 def joined(source: str) -> str:

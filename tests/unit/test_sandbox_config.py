@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from maillab_tui.sandbox import cli, lab_hosts, preflight
+from maillab_tui.cli import sandbox as cli
+from maillab_tui.sandbox import lab_hosts, preflight
 from maillab_tui.sandbox.mirror import find_mirror
 from maillab_tui.sandbox.network import dns_record, dnsmasq_argv, mac
 from maillab_tui.sandbox.topology import lab_name

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Markdown, Static
 
@@ -23,6 +23,7 @@ from maillab_tui.chapter.variables import PLACEHOLDER, UndefinedVariable, expand
 from maillab_tui.checking.api import Status
 from maillab_tui.checking.grading import Outcome
 from maillab_tui.lab.progress import StepState
+from maillab_tui.lab.session import LabSession
 from maillab_tui.ui.strings import state_label, tr
 
 _FENCE_INFO = re.compile(r"^(\s*(?:```+|~~~+)\s*[\w+-]*)\s*\{[^}\n]*\}\s*$", re.MULTILINE)
@@ -306,3 +307,82 @@ def markdown_widget(text: str) -> Markdown:
     """A markdown chunk of a step (links are not followed from a lab terminal)."""
     return Markdown(clean_fences(text), open_links=False, classes="step-text",
                     parser_factory=markdown_parser)
+
+
+def dialogue_script(block: CommandBlock, values: dict[str, str], secrets: list[str],
+                    language: str, reveal: bool) -> list[str]:
+    """A dialogue's turns as the learner reads them: what appears, what to type."""
+    lines = []
+    for turn in block.dialogue:
+        if turn.expect is not None:
+            if turn.ends:
+                lines.append("  " + tr("script.end", language))
+            else:
+                shown = readable_pattern(fill(turn.expect, values))
+                lines.append(f"  {tr('script.shows', language)}: {shown}")
+        elif turn.send is not None:
+            sent = shown_text(turn.send, values, secrets, reveal)
+            shown = "ctrl+d" if sent == "^D" else (sent or "Enter")
+            lines.append(f"  {tr('script.type', language)}: {shown}")
+    return lines
+
+
+def intro_text(intro: str) -> str:
+    """The chapter's introduction without its level-1 title (shown above the first step)."""
+    lines = [ln for ln in intro.strip().splitlines() if not ln.startswith("# ")]
+    return "\n".join(lines).strip()
+
+
+class StepView(VerticalScroll):
+    """The current step: title, text, command cards and check rows (one step at a time)."""
+
+    async def show(self, session: LabSession, index: int, *, reveal: bool,
+                   outcomes: Sequence[Outcome | None],
+                   block_status: Mapping[tuple[str, int], tuple[str, str]]) -> None:
+        """Mount step `index` of the session's steps, with the outcomes and card states known."""
+        _, _, progress = session.here()
+        step = session.steps[index]
+        lang = session.language
+        values = session.values()
+        secrets = session.secrets()
+        checks = session.checks(step)
+        widgets: list[Static | Markdown | CommandCard] = [
+            Static(Text(f"{index + 1}/{len(session.steps)}  {step.title}"),
+                   classes="step-title"),
+            Static(Text(step_meta(step, progress.state(step.id), lang, bool(checks))),
+                   classes="step-meta"),
+        ]
+        if index == 0 and session.chapter.intro.strip():
+            widgets.append(markdown_widget(shown_text(intro_text(session.chapter.intro), values,
+                                                      secrets, reveal)))
+        cards = session.cards(step)
+        for part in step.parts:
+            if isinstance(part, str):
+                widgets.append(markdown_widget(shown_text(part, values, secrets, reveal)))
+            elif part in cards:
+                number = cards.index(part)
+                status, _detail = block_status.get((step.id, number), ("idle", ""))
+                script = dialogue_script(part, values, secrets, lang, reveal) \
+                    if part.kind == "dialogue" else []
+                widgets.append(CommandCard(number, part, shown_command(part, values, secrets,
+                                                                       reveal),
+                                           lang, script, status, fill(part.user or "", values)))
+        widgets.append(Static(tr("checks", lang), classes="section"))
+        if checks:
+            for i, spec in enumerate(checks):
+                row = CheckRow(i, check_label(spec, values, secrets), lang)
+                outcome = outcomes[i] if i < len(outcomes) else None
+                if outcome is not None:
+                    row.show_outcome(outcome)
+                widgets.append(row)
+        else:
+            widgets.append(Static(tr("check.none", lang), classes="check-none"))
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount_all(widgets)
+        for (step_id, number), (status, detail) in block_status.items():
+            if step_id == step.id and status != "idle":
+                for card in self.query(CommandCard):
+                    if card.index == number:
+                        card.set_status(status, detail)
+        self.scroll_home(animate=False)

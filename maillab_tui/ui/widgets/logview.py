@@ -27,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from maillab_tui.mail.logfollow import FollowStatus, LineBuffer
 from maillab_tui.mail.patterns import MARKERS, PROBLEM_KINDS, LineKind, classify, compact
 from maillab_tui.ui.strings import tr
 
@@ -445,6 +446,27 @@ class LogPane(Vertical):
         """Show (or, with "", hide) a problem reading the log, e.g. how to get permission."""
         self.status.update(text)
         self.status.set_class(bool(text), "shown")
+
+    def take(self, buffer: LineBuffer, most: int) -> bool:
+        """Move up to `most` waiting lines from `buffer` into the view; True when more wait."""
+        lines, dropped = buffer.drain(most)
+        if dropped:
+            self.view.add_notice(tr("log.dropped", self.language, count=dropped))
+        self.view.write_lines(lines)
+        self.update_title()
+        return bool(len(buffer))
+
+    def show_status(self, status: FollowStatus) -> str | None:
+        """Show a problem reading the log (or a rotation) above the lines; the text to alarm
+        the learner with when the log cannot be read at all."""
+        text = status.message.get(self.language)
+        if status.state in ("denied", "waiting", "error"):
+            self.set_problem("⚠ " + text)
+            return text if status.state == "denied" else None
+        self.set_problem("")
+        if status.state in ("rotated", "truncated"):
+            self.view.add_notice(f"— {text}")
+        return None
 
     def set_language(self, language: str) -> None:
         """Markers and title in another language."""

@@ -1,0 +1,44 @@
+"""What every subcommand shares: exit codes, loading a chapter without a traceback, times."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from maillab_tui.chapter import Chapter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def load_or_report(ref: str | None, language: str) -> Chapter | None:
+    """The chapter, or None after printing its errors as lint does (never a traceback)."""
+    from maillab_tui.chapter import ChapterError, load_chapter
+
+    try:
+        return load_chapter(ref, language)
+    except ChapterError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("the chapter has errors: fix them (maillab-tui lint shows them all)", file=sys.stderr)
+        return None
+
+
+def parse_since(text: str) -> float | None:
+    """Epoch seconds from epoch seconds, an ISO time, or a duration ago (`10m`)."""
+    import datetime as dt
+    import time
+
+    from maillab_tui.checking.probes import parse_duration
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    ago = parse_duration(text)
+    if ago is not None:
+        return time.time() - ago
+    try:
+        return dt.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
