@@ -8,20 +8,8 @@ from __future__ import annotations
 
 import re
 
-from maillab_tui.check import (
-    Argv,
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    error,
-    failed,
-    mask,
-    passed,
-    t,
-    tool_missing,
-)
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import Argv, mask, tool_missing
 
 
 @check(

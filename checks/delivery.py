@@ -27,7 +27,8 @@ from __future__ import annotations
 import mailbox
 import re
 
-from maillab_tui.check import Context, Param, Result, check, denied, error, failed, mask, passed, t
+from maillab_tui.check import Context, Param, Result, check, denied, error, failed, passed, t
+from maillab_tui.checking.probes import mask
 from maillab_tui.mail.delivery import Delivery, parse_delivery
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
 from maillab_tui.mail.dns import same_name

@@ -91,7 +91,8 @@ this table and that catalogue equal.
 
 from __future__ import annotations
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, mask, passed, t
+from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import mask
 from maillab_tui.mail.maillog import MailLog, finding_diagnosis, known_problems, read_mail_log
 
 

@@ -13,19 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    failed,
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, failed, passed, t
+from maillab_tui.checking.probes import (
     near_miss,
-    passed,
     permission_denied,
     same_list,
     split_list,
-    t,
     tool_missing,
 )
 from maillab_tui.mail.settings import DOVECOT_COMMON_SETTINGS, setting_names, unknown_setting

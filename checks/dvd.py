@@ -24,24 +24,25 @@ import gzip
 import re
 
 from maillab_tui.check import (
-    AptRun,
-    BlockDevice,
+    PACKAGE_PARAMS,
     Context,
-    Mount,
     Param,
     Result,
     check,
     error,
     failed,
-    package_for,
+    passed,
+    t,
+)
+from maillab_tui.checking.probes import permission_denied, tool_missing
+from maillab_tui.checking.sysparse import (
+    AptRun,
+    BlockDevice,
+    Mount,
     parse_apt_history,
     parse_colon_fields,
     parse_lsblk,
     parse_mounts,
-    passed,
-    permission_denied,
-    t,
-    tool_missing,
 )
 from maillab_tui.mail.diagnoses import diagnose
 
@@ -235,19 +236,14 @@ def _rpm(ctx: Context, package: str) -> Result:
     "パッケージがリポジトリではなくパッケージファイル（DVD の .rpm / .deb）から"
     "インストールされた / "
     "A package was installed from a package file (on the DVD), not from a repository.",
-    {
-        "name": Param(str, required=True, doc="the package name, e.g. s-nail"),
-        "rpm": Param(str, doc="the name on rpm platforms, when it differs"),
-        "deb": Param(str, doc="the name on deb platforms, when it differs"),
-    },
+    PACKAGE_PARAMS,
 )
 def package_from_file(ctx: Context, name: str, rpm: str | None = None,
                       deb: str | None = None) -> Result:
     """apt history / dpkg.log on Debian, `dnf info --installed` on AlmaLinux."""
-    found = package_for(ctx.platform, name, rpm, deb)
-    if found is None:
-        return error(t(f"未対応のプラットフォームです: {ctx.platform}",
-                       f"unsupported platform: {ctx.platform}"))
+    found = ctx.package(name, rpm, deb)
+    if isinstance(found, Result):
+        return found
     package_format, package = found
     if package_format == "rpm":
         return _rpm(ctx, package)

@@ -12,19 +12,8 @@ import pwd
 import re
 import stat
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    error,
-    failed,
-    mask,
-    passed,
-    permission_denied,
-    t,
-)
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import mask, permission_denied
 
 _COMMENT = re.compile(r"^\s*#+\s?")
 

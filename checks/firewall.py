@@ -33,9 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from maillab_tui.check import (
-    FIREWALL_SERVICE_PORTS,
     Context,
-    FirewallZone,
     Param,
     Proc,
     Result,
@@ -43,12 +41,12 @@ from maillab_tui.check import (
     error,
     failed,
     needs_root,
-    parse_firewall_zones,
     passed,
     skipped,
     t,
-    tool_missing,
 )
+from maillab_tui.checking.probes import tool_missing
+from maillab_tui.checking.sysparse import FIREWALL_SERVICE_PORTS, FirewallZone, parse_firewall_zones
 from maillab_tui.mail.diagnoses import diagnose
 from maillab_tui.mail.net import Unreachable, connect, io_seconds, unreachable_result, where
 

@@ -26,6 +26,7 @@ import poplib
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
@@ -92,6 +93,59 @@ def _credentials(ctx: Context, host: str, user: str | None,
     return login, secret
 
 
+@dataclass(frozen=True)
+class _Login:
+    """What a login probe works with: the server, the credentials, the subject to look for."""
+
+    target: str
+    login: str
+    secret: str
+    pattern: re.Pattern[str] | None
+    seconds: float
+    started: float
+
+
+def _prepare(ctx: Context, host: str | None, user: str | None, password: str | None,
+             subject_pattern: str | None, io_timeout: float) -> _Login | Result:
+    """The login's parameters filled in from the chapter, or the error naming what is wrong."""
+    target = default_host(ctx, host)
+    login, secret = _credentials(ctx, target, user, password)
+    if not login or not secret:
+        return error(t("ユーザー名かパスワードがありません（user / password）",
+                       "no user or password (user / password)"))
+    try:
+        pattern = re.compile(subject_pattern) if subject_pattern else None
+    except re.error as exc:
+        return error(t(f"正規表現 /{subject_pattern}/ が不正です: {exc}",
+                       f"bad regex /{subject_pattern}/: {exc}"))
+    return _Login(target, login, secret, pattern, io_seconds(io_timeout), time.time())
+
+
+def _no_greeting(probe: _Login, protocol: str, exc: Exception) -> Result:
+    """The server accepted the connection but said nothing."""
+    target = probe.target
+    return failed(t(f"{target} の {protocol} サーバーが挨拶しません: {exc}",
+                    f"{target}'s {protocol} server sent no greeting: {exc}"), str(exc),
+                  diagnose("net.timeout", where=target, seconds=f"{probe.seconds:g}",
+                           address=target))
+
+
+def _refused(ctx: Context, probe: _Login, text: str, transcript: list[str],
+             reached: str) -> Result:
+    """The server said no to the login: plaintext refused, a wrong password, or its own error."""
+    login = probe.login
+    if _PLAINTEXT.search(text):
+        return failed(t(f"暗号化なしのログインを断られました: {text}",
+                        f"plaintext login refused: {text}"),
+                      transcript, diagnose("dovecot.plaintext-refused", seen=text))
+    if _AUTH_FAILED.search(text):
+        return failed(t(f"{login} のログインが失敗しました: {text}",
+                        f"login as {login} failed: {text}"),
+                      transcript, diagnose("dovecot.auth-failed", user=login))
+    return failed(t(f"ログインできません: {text}", f"login failed: {text}"), transcript,
+                  _server_cause(ctx, text, login, reached, probe.started))
+
+
 def _subjects_match(pattern: re.Pattern[str], subjects: list[str], where_: str,
                     transcript: list[str], ctx: Context) -> Result | None:
     """None when a subject matches, else the failure listing the last subjects."""
@@ -118,26 +172,16 @@ def imap_login(ctx: Context, host: str | None = None, user: str | None = None,
                from_address: str | None = None, io_timeout: float = 5.0,
                port: int = 143) -> Result:
     """LOGIN, EXAMINE INBOX, and FETCH the Subject headers (BODY.PEEK: nothing is changed)."""
-    target = default_host(ctx, host)
-    login, secret = _credentials(ctx, target, user, password)
-    if not login or not secret:
-        return error(t("ユーザー名かパスワードがありません（user / password）",
-                       "no user or password (user / password)"))
+    probe = _prepare(ctx, host, user, password, subject_pattern, io_timeout)
+    if isinstance(probe, Result):
+        return probe
+    target, login, pattern, started = probe.target, probe.login, probe.pattern, probe.started
     try:
-        pattern = re.compile(subject_pattern) if subject_pattern else None
-    except re.error as exc:
-        return error(t(f"正規表現 /{subject_pattern}/ が不正です: {exc}",
-                       f"bad regex /{subject_pattern}/: {exc}"))
-    seconds = io_seconds(io_timeout)
-    started = time.time()
-    try:
-        client = Imap(target, port, seconds, from_address)
+        client = Imap(target, port, probe.seconds, from_address)
     except Unreachable as exc:
-        return unreachable_result(ctx, exc, "imap", target, port, seconds)
+        return unreachable_result(ctx, exc, "imap", target, port, probe.seconds)
     except (OSError, imaplib.IMAP4.error) as exc:
-        return failed(t(f"{target} の IMAP サーバーが挨拶しません: {exc}",
-                        f"{target}'s IMAP server sent no greeting: {exc}"), str(exc),
-                      diagnose("net.timeout", where=target, seconds=f"{seconds:g}", address=target))
+        return _no_greeting(probe, "IMAP", exc)
     shown = where(target, client.reached)
     transcript = [f"S: {as_text(client.welcome)}",
                   f"# CAPABILITY {' '.join(client.capabilities)}"]
@@ -148,20 +192,11 @@ def imap_login(ctx: Context, host: str | None = None, user: str | None = None,
                           transcript, diagnose("dovecot.plaintext-refused", seen="LOGINDISABLED"))
         transcript.append(f"C: LOGIN {login} ********")
         try:
-            login_typ, login_data = client.login(login, secret)
+            login_typ, login_data = client.login(login, probe.secret)
         except imaplib.IMAP4.error as exc:
             text = reply_text(exc)
             transcript.append(f"S: NO {text}")
-            if _PLAINTEXT.search(text):
-                return failed(t(f"暗号化なしのログインを断られました: {text}",
-                                f"plaintext login refused: {text}"),
-                              transcript, diagnose("dovecot.plaintext-refused", seen=text))
-            if _AUTH_FAILED.search(text):
-                return failed(t(f"{login} のログインが失敗しました: {text}",
-                                f"login as {login} failed: {text}"),
-                              transcript, diagnose("dovecot.auth-failed", user=login))
-            return failed(t(f"ログインできません: {text}", f"login failed: {text}"), transcript,
-                          _server_cause(ctx, text, login, client.reached, started))
+            return _refused(ctx, probe, text, transcript, client.reached)
         transcript.append(f"S: {login_typ} {as_text(login_data[-1] if login_data else b'')}")
         transcript.append("C: EXAMINE INBOX")
         typ: str
@@ -217,26 +252,17 @@ def pop3_login(ctx: Context, host: str | None = None, user: str | None = None,
                from_address: str | None = None, io_timeout: float = 5.0,
                port: int = 110) -> Result:
     """USER/PASS, STAT, TOP n 0 for the last 50 messages; RSET and QUIT (nothing deleted)."""
-    target = default_host(ctx, host)
-    login, secret = _credentials(ctx, target, user, password)
-    if not login or not secret:
-        return error(t("ユーザー名かパスワードがありません（user / password）",
-                       "no user or password (user / password)"))
+    probe = _prepare(ctx, host, user, password, subject_pattern, io_timeout)
+    if isinstance(probe, Result):
+        return probe
+    target, login, pattern, started = probe.target, probe.login, probe.pattern, probe.started
+    secret = probe.secret
     try:
-        pattern = re.compile(subject_pattern) if subject_pattern else None
-    except re.error as exc:
-        return error(t(f"正規表現 /{subject_pattern}/ が不正です: {exc}",
-                       f"bad regex /{subject_pattern}/: {exc}"))
-    seconds = io_seconds(io_timeout)
-    started = time.time()
-    try:
-        client = Pop3(target, port, seconds, from_address)
+        client = Pop3(target, port, probe.seconds, from_address)
     except Unreachable as exc:
-        return unreachable_result(ctx, exc, "pop3", target, port, seconds)
+        return unreachable_result(ctx, exc, "pop3", target, port, probe.seconds)
     except (OSError, poplib.error_proto) as exc:
-        return failed(t(f"{target} の POP3 サーバーが挨拶しません: {exc}",
-                        f"{target}'s POP3 server sent no greeting: {exc}"), str(exc),
-                      diagnose("net.timeout", where=target, seconds=f"{seconds:g}", address=target))
+        return _no_greeting(probe, "POP3", exc)
     shown = where(target, client.reached)
     transcript = [f"S: {as_text(client.welcome)}"]
     ok = False
@@ -249,17 +275,7 @@ def pop3_login(ctx: Context, host: str | None = None, user: str | None = None,
             except poplib.error_proto as exc:
                 text = reply_text(exc)
                 transcript.append(f"S: {text}")
-                if _PLAINTEXT.search(text):
-                    return failed(t(f"暗号化なしのログインを断られました: {text}",
-                                    f"plaintext login refused: {text}"),
-                                  transcript, diagnose("dovecot.plaintext-refused", seen=text))
-                if _AUTH_FAILED.search(text):
-                    return failed(t(f"{login} のログインが失敗しました: {text}",
-                                    f"login as {login} failed: {text}"),
-                                  transcript, diagnose("dovecot.auth-failed", user=login))
-                return failed(t(f"ログインできません: {text}", f"login failed: {text}"),
-                              transcript,
-                              _server_cause(ctx, text, login, client.reached, started))
+                return _refused(ctx, probe, text, transcript, client.reached)
             transcript.append(f"S: {as_text(reply)}")
         ok = True
         count, size = client.stat()

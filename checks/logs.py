@@ -16,21 +16,12 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    error,
-    failed,
-    find_mail_log,
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import (
     log_lines_since,
     mask,
     parse_duration,
-    passed,
     permission_denied,
-    t,
     tool_missing,
 )
 
@@ -121,7 +112,7 @@ def log_contains(ctx: Context, pattern: str, path: str | None = None,
             )
         shown_source = path
     else:
-        file = found = find_mail_log(ctx.platform, ctx.files_root)
+        file = found = ctx.mail_log()
         shown_source = "/" + str(found.relative_to(ctx.files_root)) if found is not None else ""
     if file is not None:
         lines = log_lines_since(file, start)

@@ -6,19 +6,8 @@ sasl2-bin on Debian): give `name` plus an `rpm` or `deb` override.
 
 from __future__ import annotations
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    error,
-    failed,
-    package_for,
-    passed,
-    t,
-    tool_missing,
-)
+from maillab_tui.check import PACKAGE_PARAMS, Context, Diagnosis, Result, check, failed, passed, t
+from maillab_tui.checking.probes import tool_missing
 
 
 def _not_installed(package: str, evidence: str, how: str) -> Result:
@@ -37,19 +26,14 @@ def _not_installed(package: str, evidence: str, how: str) -> Result:
 @check(
     "package_installed",
     "パッケージがインストールされている / A package is installed.",
-    {
-        "name": Param(str, required=True, doc="the package name (on both platforms)"),
-        "rpm": Param(str, doc="the name on rpm platforms (AlmaLinux), when it differs"),
-        "deb": Param(str, doc="the name on deb platforms (Debian), when it differs"),
-    },
+    PACKAGE_PARAMS,
 )
 def package_installed(ctx: Context, name: str, rpm: str | None = None,
                       deb: str | None = None) -> Result:
     """Ask the platform's package database about the package; evidence is its version."""
-    found = package_for(ctx.platform, name, rpm, deb)
-    if found is None:
-        return error(t(f"未対応のプラットフォームです: {ctx.platform}",
-                       f"unsupported platform: {ctx.platform}"))
+    found = ctx.package(name, rpm, deb)
+    if isinstance(found, Result):
+        return found
     package_format, package = found
     if package_format == "rpm":
         proc = ctx.run(["rpm", "-q", package])

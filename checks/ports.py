@@ -6,20 +6,8 @@ still passes or fails on the address, and only says that the process is not visi
 
 from __future__ import annotations
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Listener,
-    Param,
-    Result,
-    check,
-    error,
-    failed,
-    parse_ss,
-    passed,
-    t,
-    tool_missing,
-)
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import Listener, parse_ss, tool_missing
 
 _ANY = ("", "any", "*")
 

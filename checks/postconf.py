@@ -20,21 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    error,
-    failed,
-    near_miss,
-    passed,
-    same_list,
-    split_list,
-    t,
-    tool_missing,
-)
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import near_miss, same_list, split_list, tool_missing
 from maillab_tui.mail.settings import (
     POSTFIX_COMMON_PARAMETERS,
     POSTFIX_RESTRICTIONS,

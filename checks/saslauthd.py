@@ -21,7 +21,8 @@ from __future__ import annotations
 import socket
 import struct
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, mask, passed, t
+from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import mask
 from maillab_tui.mail.diagnoses import diagnose
 
 STANDARD_SOCKET = "/run/saslauthd/mux"

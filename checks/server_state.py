@@ -16,20 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    error,
-    failed,
-    find_mail_log,
-    log_lines_since,
-    parse_syslog_time,
-    passed,
-    t,
-)
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import log_lines_since, parse_syslog_time
 from maillab_tui.mail.patterns import RELOADED, named_as
 
 
@@ -83,7 +71,7 @@ def process_start(proc_root: Path, pid: int) -> float:
 
 def log_lines(ctx: Context, since: float, units: tuple[str, ...]) -> list[str]:
     """The mail log from `since` on: the platform's file, else the units' journal."""
-    path = find_mail_log(ctx.platform, ctx.files_root)
+    path = ctx.mail_log()
     if path is not None:
         try:
             return list(log_lines_since(path, since))

@@ -14,14 +14,13 @@ from maillab_tui.check import (
     Param,
     Result,
     check,
-    daemon_units,
     error,
     failed,
     passed,
     render,
     t,
-    tool_missing,
 )
+from maillab_tui.checking.probes import tool_missing
 
 _NO_SYSTEMD = ("System has not been booted with systemd", "Failed to connect to bus")
 _JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users",
@@ -142,7 +141,7 @@ def service_active(ctx: Context, unit: str, enabled: bool = False,
     """Ask `systemctl is-active` (and `is-enabled`); a failed unit shows its last log lines."""
     name = _unit_name(unit)
     evidence: list[str] = []
-    for current in (name, *daemon_units(ctx.platform, name)):
+    for current in (name, *ctx.daemon_units(name)):
         proc = ctx.run(["systemctl", "is-active", current])
         problem = tool_missing(proc)
         if problem is not None:

@@ -37,18 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    denied,
-    failed,
-    mask,
-    passed,
-    t,
-)
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, denied, failed, passed, t
+from maillab_tui.checking.probes import mask
 from maillab_tui.mail.clients import (
     AUTH_METHODS,
     SOCKET_TYPES,

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from maillab_tui.check import (
-    Context,
-    Diagnosis,
-    Param,
-    Result,
-    check,
-    error,
-    failed,
-    passed,
-    permission_denied,
-    t,
-    tool_missing,
-)
+from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.checking.probes import permission_denied, tool_missing
 
 
 def _no_user(user: str, evidence: str) -> Result:

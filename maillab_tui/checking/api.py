@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from maillab_tui import config, system
+from maillab_tui import config, platform, system
 from maillab_tui.system import Proc
 from maillab_tui.text import Localized, Message, t
 
@@ -259,6 +259,34 @@ class Context:
         """A variable of this host (fqdn, address, user, password, peer_address ...)."""
         return self.values.get(name, default)
 
+    # The platform's facts, as the checked system has them (maillab_tui.platform).
+
+    def mail_log(self) -> Path | None:
+        """The mail log file this system writes, or None (the journal holds the mail log)."""
+        return platform.find_mail_log(self.platform, self.files_root)
+
+    def package(self, name: str, rpm: str | None = None,
+                deb: str | None = None) -> tuple[str, str] | Result:
+        """("rpm" or "deb", the package's name on this platform), or the error result for a
+        platform maillab-tui does not know."""
+        found = platform.package_for(self.platform, name, rpm, deb)
+        if found is None:
+            return error(t(f"未対応のプラットフォームです: {self.platform}",
+                           f"unsupported platform: {self.platform}"))
+        return found
+
+    def daemon_units(self, unit: str) -> tuple[str, ...]:
+        """The units that really run the daemon behind `unit` here (besides `unit` itself)."""
+        return platform.daemon_units(self.platform, unit)
+
+
+PACKAGE_PARAMS: Mapping[str, Param] = MappingProxyType({
+    "name": Param(str, required=True, doc="the package name (on both platforms)"),
+    "rpm": Param(str, doc="the name on rpm platforms (AlmaLinux), when it differs"),
+    "deb": Param(str, doc="the name on deb platforms (Debian), when it differs"),
+})
+"""The parameters of a check about a package: its name, and its name per package format."""
+
 
 @check(
     "shell",
@@ -448,6 +476,7 @@ def time_factor() -> float:
 
 __all__ = [
     "BUILTIN",
+    "PACKAGE_PARAMS",
     "CheckDef",
     "Context",
     "Diagnosis",
