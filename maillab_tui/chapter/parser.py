@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from maillab_tui import config
+from maillab_tui.chapter.attrs import HEADING_ATTRS, parse_attrs, split_info
 from maillab_tui.chapter.model import (
     COMMAND_KINDS,
     GATE_POLICIES,
@@ -40,7 +40,6 @@ from maillab_tui.chapter.model import (
 )
 
 STEP_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-HEADING_ATTRS = re.compile(r"^(?P<title>.*?)\s*\{(?P<attrs>[^{}]*)\}\s*$")
 RUNNABLE_LANGUAGES = ("sh", "bash", "shell", "console")
 # Keys of a check item that are about the check itself; every other key is a parameter
 # (so a probe may take `host`: which machine to probe, while `hosts` says where it runs).
@@ -120,40 +119,6 @@ def load_chapter(ref: str | Path | None = None, language: str = "ja") -> Chapter
     if errors:
         raise ChapterError(errors)
     return chapter
-
-
-def parse_attrs(text: str) -> tuple[dict[str, str | bool], str | None]:
-    """Attributes in `{#id key=value key="quoted value" flag}`; the error, if they do not parse."""
-    # `{{ name }}` keeps its spaces in prose; inside attributes it must stay one word.
-    text = re.sub(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", r"{{\1}}", text)
-    try:
-        words = shlex.split(text, comments=False, posix=True)
-    except ValueError as exc:
-        return {}, f"attributes do not parse ({exc}): {{{text}}}"
-    attrs: dict[str, str | bool] = {}
-    words = [re.sub(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}", r"{{ \1 }}", w) for w in words]
-    for word in words:
-        if word.startswith("#"):
-            attrs["id"] = word[1:]
-        elif word.startswith("."):
-            attrs[word[1:]] = True
-        elif "=" in word:
-            key, value = word.split("=", 1)
-            attrs[key] = value
-        else:
-            attrs[word] = True
-    return attrs, None
-
-
-def split_info(info: str) -> tuple[str, dict[str, str | bool], str | None]:
-    """A fence's language and its `{...}` attributes."""
-    info = info.strip()
-    if "{" in info and info.endswith("}"):
-        lang, _, rest = info.partition("{")
-        attrs, error = parse_attrs(rest[:-1])
-        return lang.strip(), attrs, error
-    lang, _, rest = info.partition(" ")
-    return lang.strip(), {}, None
 
 
 @dataclass

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 from maillab_tui.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, parse_since
-from maillab_tui.cli.lab import DESCRIPTION, LabOptions, build_parser
+from maillab_tui.cli.options import DESCRIPTION, LabOptions, build_parser
 
 SUBCOMMANDS: Mapping[str, str] = {
     "lint": "maillab_tui.cli.lint",

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from maillab_tui.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, load_or_report, parse_since
-from maillab_tui.cli.lab import LabOptions
+from maillab_tui.cli.options import LabOptions
 from maillab_tui.text import default_language
 
 

@@ -6,7 +6,7 @@ import sys
 import time
 
 from maillab_tui.cli.common import EXIT_USAGE, load_or_report
-from maillab_tui.cli.lab import LabOptions
+from maillab_tui.cli.options import LabOptions
 from maillab_tui.text import default_language
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from maillab_tui.chapter import ChapterError, CommandBlock, load_chapter, parse_chapter
-from maillab_tui.chapter.parser import find_chapter, parse_attrs
+from maillab_tui.chapter.attrs import parse_attrs
+from maillab_tui.chapter.parser import find_chapter
 from tests.conftest import FIXTURES, ROOT
 
 GOOD = FIXTURES / "chapters" / "good.md"
