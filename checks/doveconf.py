@@ -17,6 +17,7 @@ from maillab_tui.check import Context, Diagnosis, Param, Result, check, failed, 
 from maillab_tui.checking.probes import (
     near_miss,
     permission_denied,
+    present_items,
     same_list,
     split_list,
     tool_missing,
@@ -126,15 +127,8 @@ def doveconf(ctx: Context, param: str, expect: str | None = None,
                         "installed, and the setting right?"),
                       f"doveconf {param}"),
         )
-    present = [i for i in absent or [] if i in items]
-    if present:
-        return failed(
-            t(f"{param} に {', '.join(present)} が含まれています",
-              f"{param} includes {', '.join(present)}"),
-            [shown],
-            Diagnosis("doveconf.item-present",
-                      t(f"{param} から {', '.join(present)} を外してください。",
-                        f"remove {', '.join(present)} from {param}."),
-                      f"doveconf {param}"),
-        )
+    problem = present_items(param, items, absent, shown, "doveconf.item-present",
+                            f"doveconf {param}")
+    if problem is not None:
+        return problem
     return passed(t(f"{param} は期待どおりです", f"{param} is as expected"), [shown])

@@ -21,7 +21,13 @@ import re
 from collections.abc import Sequence
 
 from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
-from maillab_tui.checking.probes import near_miss, same_list, split_list, tool_missing
+from maillab_tui.checking.probes import (
+    near_miss,
+    present_items,
+    same_list,
+    split_list,
+    tool_missing,
+)
 from maillab_tui.mail.settings import (
     POSTFIX_COMMON_PARAMETERS,
     POSTFIX_RESTRICTIONS,
@@ -209,17 +215,10 @@ def postconf(
                         f"add {', '.join(missing)} to {param}."),
                       f"postconf -n {param}"),
         )
-    present = [i for i in absent or [] if i in items]
-    if present:
-        return failed(
-            t(f"{param} に {', '.join(present)} が含まれています",
-              f"{param} includes {', '.join(present)}"),
-            [shown],
-            Diagnosis("postconf.item-present",
-                      t(f"{param} から {', '.join(present)} を外してください。",
-                        f"remove {', '.join(present)} from {param}."),
-                      f"postconf -n {param}"),
-        )
+    problem = present_items(param, items, absent, shown, "postconf.item-present",
+                            f"postconf -n {param}")
+    if problem is not None:
+        return problem
 
     if check_unused:
         nproc = ctx.run([*base, "-n"])

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from maillab_tui.chapter.variables import mask as _mask
-from maillab_tui.checking.api import Result, denied, error
+from maillab_tui.checking.api import Diagnosis, Result, denied, error, failed
 from maillab_tui.system import Proc
 from maillab_tui.text import t
 
@@ -53,6 +53,19 @@ def near_miss(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str
     return found[0] if found else None
 
 
+
+
+def present_items(param: str, items: Sequence[str], absent: Iterable[str] | None, shown: str,
+                  code: str, how: str) -> Result | None:
+    """The failure when a list setting holds an item it must not (`absent:`), else None."""
+    present = [i for i in absent or [] if i in items]
+    if not present:
+        return None
+    listed = ", ".join(present)
+    return failed(t(f"{param} に {listed} が含まれています", f"{param} includes {listed}"),
+                  [shown],
+                  Diagnosis(code, t(f"{param} から {listed} を外してください。",
+                                    f"remove {listed} from {param}."), how))
 
 
 # --------------------------------------------------------------------------- syslog time
