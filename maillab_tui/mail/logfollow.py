@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal, Protocol
 
+from maillab_tui import system
 from maillab_tui.platform import PLATFORMS, find_mail_log, mail_log_candidates
 from maillab_tui.text import Localized, t
 
@@ -426,9 +427,8 @@ class JournalFollower:
             return
         env = {**os.environ, "SYSTEMD_PAGER": "cat", "SYSTEMD_COLORS": "0", "LC_ALL": "C.UTF-8"}
         try:
-            self._child = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, start_new_session=True, close_fds=True, env=env)
+            self._child = system.spawn(self.argv, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, env=env)
         except OSError as exc:
             self._report("error", t(f"journalctl を起動できません: {exc}",
                                     f"cannot start journalctl: {exc}"))

@@ -19,7 +19,6 @@ import os
 import platform
 import shlex
 import shutil
-import subprocess
 import sys
 import time
 import tomllib
@@ -351,11 +350,8 @@ class Builder:
 
     def chroot(self, script: str, what: str) -> None:
         """Run a shell script inside the root filesystem (with the machine's network)."""
-        proc = subprocess.run(
-            ["chroot", str(self.rootfs), "/bin/sh", "-euc", script],
-            env=CHROOT_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, close_fds=True,
-        )
+        proc = run(["chroot", str(self.rootfs), "/bin/sh", "-euc", script],
+                   check=False, env=dict(CHROOT_ENV), merge_stderr=True)
         (self.tmp / f"{what}.log").write_text(proc.stdout)
         if proc.returncode != 0:
             tail = "\n".join(proc.stdout.splitlines()[-25:])
@@ -510,12 +506,11 @@ def index_repo(root: Path, pool: str, dists: bool = False) -> None:
         out.mkdir(parents=True)
     else:
         out = root
-    proc = subprocess.run(["apt-ftparchive", "packages", pool], cwd=root, text=True,
-                          capture_output=True, check=False)
+    proc = run(["apt-ftparchive", "packages", pool], cwd=str(root), check=False)
     if proc.returncode != 0:
         raise SandboxError(f"apt-ftparchive failed: {proc.stderr.strip()}")
     (out / "Packages").write_text(proc.stdout)
-    subprocess.run(["gzip", "-9kf", str(out / "Packages")], check=True)
+    run(["gzip", "-9kf", str(out / "Packages")])
     release_dir = root / "dists" / SUITE if dists else root
     argv = ["apt-ftparchive",
             "-o", "APT::FTPArchive::Release::Origin=Debian",
@@ -523,7 +518,7 @@ def index_repo(root: Path, pool: str, dists: bool = False) -> None:
             "-o", f"APT::FTPArchive::Release::Suite={SUITE}",
             "-o", f"APT::FTPArchive::Release::Codename={SUITE}",
             "release", "."]
-    proc = subprocess.run(argv, cwd=release_dir, text=True, capture_output=True, check=False)
+    proc = run(argv, cwd=str(release_dir), check=False)
     if proc.returncode != 0:
         raise SandboxError(f"apt-ftparchive release failed: {proc.stderr.strip()}")
     (release_dir / "Release").write_text(proc.stdout)

@@ -17,10 +17,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from maillab_tui import system
 from maillab_tui.config import PACKAGE_DIR, repo_root
 from maillab_tui.sandbox import cgroups, network, preflight
 from maillab_tui.sandbox.image import (
@@ -54,6 +55,7 @@ from maillab_tui.sandbox.util import (
     wait_gone,
     which,
 )
+from maillab_tui.system import Proc
 
 __all__ = ["Lab", "LabHost", "LabNetwork", "SandboxError", "lab_hosts"]
 
@@ -90,9 +92,9 @@ def _signal_inside(nsenter_pid: int, sig: int) -> None:
         kill(pid, sig)
 
 
-def _run_passthrough(argv: list[str]) -> subprocess.CompletedProcess[str]:
+def _run_passthrough(argv: list[str]) -> Proc:
     """Run with the caller's stdin/stdout/stderr; SIGTERM/SIGHUP to us reach the command too."""
-    proc = subprocess.Popen(argv, close_fds=True)
+    proc = system.spawn(argv, stdin=None, new_session=False)
 
     def forward(signum: int, _frame: object) -> None:
         _signal_inside(proc.pid, signum)
@@ -105,7 +107,7 @@ def _run_passthrough(argv: list[str]) -> subprocess.CompletedProcess[str]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    return subprocess.CompletedProcess(argv, returncode, "", "")
+    return Proc(tuple(argv), returncode)
 
 
 @dataclass
@@ -333,25 +335,18 @@ class Lab:
         timeout: float | None = None,
         tty: bool = False,
         capture: bool = True,
-    ) -> subprocess.CompletedProcess[str]:
+    ) -> Proc:
         """Run a command inside a host (as root by default) and return its output and exit code."""
         full = self._full_argv(host, list(argv), user, tty)
         if not capture:
             return _run_passthrough(full)
-        proc = subprocess.Popen(
-            full, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, close_fds=True,
-        )
-        try:
-            out, err = proc.communicate(input, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            # nsenter does not pass signals on: end the command inside the host too.
-            _signal_inside(proc.pid, signal.SIGKILL)
-            proc.kill()
-            out, err = proc.communicate()
-            err += f"timed out after {timeout} s\n"
-            return subprocess.CompletedProcess(full, 124, out, err)
-        return subprocess.CompletedProcess(full, proc.returncode, out, err)
+        # nsenter does not pass signals on: on a timeout, end the command inside the host too.
+        proc = system.run(full, timeout=timeout, input=input, env=os.environ, replace_env=True,
+                          on_timeout=lambda pid: _signal_inside(pid, signal.SIGKILL))
+        if proc.timed_out:
+            return replace(proc, returncode=124,
+                           stderr=proc.stderr + f"timed out after {timeout} s\n")
+        return proc
 
     def login(self, host: str, command: list[str], user: str = ADMIN_USER) -> int:
         """Run `command` on a host as `user` in the current terminal, as after a terminal login.
@@ -524,11 +519,9 @@ class Lab:
         with (hd / "nspawn.log").open("ab") as out:
             out.write(f"\n=== {time.strftime('%F %T')} {shlex.join(argv)}\n".encode())
             out.flush()
-            proc = subprocess.Popen(
+            proc = system.spawn(
                 ["/bin/sh", "-c", WRAPPER, "sh", str(stop), *argv],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                close_fds=True, start_new_session=True,
-                preexec_fn=lambda: cgroups.join(procs),
+                stdout=out, stderr=subprocess.STDOUT, preexec_fn=lambda: cgroups.join(procs),
             )
         entry["wrapper_pid"] = proc.pid
         entry.pop("nspawn_pid", None)

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from maillab_tui import system
 from maillab_tui.sandbox.topology import LabNetwork
 from maillab_tui.sandbox.util import SandboxError, pid_alive, run, which
 
@@ -180,11 +181,9 @@ def start_dns(lab: str, net: LabNetwork, state: Path, hidden: Sequence[str] = ()
     logfile.touch()
     logfile.chmod(0o666)
     with (state / "dnsmasq.out").open("ab") as out:
-        proc = subprocess.Popen(
-            ["ip", "netns", "exec", netns_name(lab, "net"),
-             *dnsmasq_argv(net, logfile, hidden)],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            close_fds=True, start_new_session=True,
+        proc = system.spawn(
+            ["ip", "netns", "exec", netns_name(lab, "net"), *dnsmasq_argv(net, logfile, hidden)],
+            stdout=out, stderr=subprocess.STDOUT,
         )
     return proc.pid
 

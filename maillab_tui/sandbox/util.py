@@ -7,11 +7,13 @@ import fcntl
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from maillab_tui import system
+from maillab_tui.system import Proc
 
 
 class SandboxError(Exception):
@@ -35,24 +37,19 @@ def run(
     capture: bool = True,
     timeout: float | None = None,
     env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run a command on the machine; raise SandboxError with its stderr when it fails and check."""
-    try:
-        proc = subprocess.run(
-            list(argv),
-            input=input,
-            text=True,
-            stdout=subprocess.PIPE if capture else None,
-            stderr=subprocess.PIPE if capture else None,
-            stdin=None if input is not None else subprocess.DEVNULL,
-            timeout=timeout,
-            env=env,
-            close_fds=True,
-        )
-    except FileNotFoundError as exc:
-        raise SandboxError(f"command not found: {argv[0]}") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise SandboxError(f"timed out after {timeout} s: {' '.join(argv)}") from exc
+    cwd: str | None = None,
+    merge_stderr: bool = False,
+) -> Proc:
+    """Run a command on the machine (through `system.run`); raise SandboxError when it cannot
+    run, times out, or fails and `check`. `env`, when given, is the command's whole environment.
+    """
+    proc = system.run(argv, timeout=timeout, input=input, capture=capture,
+                      env=env, replace_env=env is not None, cwd=cwd,
+                      merge_stderr=merge_stderr)
+    if proc.missing:
+        raise SandboxError(f"command not found: {argv[0]}")
+    if proc.timed_out:
+        raise SandboxError(f"timed out after {timeout} s: {' '.join(argv)}")
     if check and proc.returncode != 0:
         detail = (proc.stderr or proc.stdout or "").strip() if capture else ""
         tail = "\n".join(detail.splitlines()[-15:])

@@ -21,8 +21,8 @@ exactly as an instructor's `sudo maillab-tui --check-only` would.
 from __future__ import annotations
 
 import json
+import os
 import shlex
-import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from maillab_tui import system
 from maillab_tui.chapter.model import Chapter, CommandBlock, Problem, Step
 from maillab_tui.chapter.parser import ChapterError
 
@@ -285,8 +286,8 @@ def load_mistakes(chapter: Chapter) -> list[Mistake]:
 
 def sandbox_command(words: list[str]) -> tuple[int, str]:
     """`maillab-tui sandbox WORDS...` on this machine (for mistakes made on the lab itself)."""
-    proc = subprocess.run([sys.executable, "-m", "maillab_tui.sandbox", *words],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = system.run([sys.executable, "-m", "maillab_tui.sandbox", *words], timeout=120,
+                      env=os.environ, replace_env=True)
     return proc.returncode, (proc.stdout + proc.stderr).strip()
 
 

@@ -158,3 +158,43 @@ def test_checks_import_only_the_check_api_and_the_mail_domain() -> None:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert not alias.name.startswith("maillab_tui"), f"{path.name}: {alias.name}"
+
+
+PROCESS_MAKERS = {("subprocess", name) for name in ("run", "Popen", "call", "check_call",
+                                                    "check_output", "getoutput")}
+PROCESS_MAKERS |= {("os", name) for name in ("system", "popen", "fork", "execv", "execvp",
+                                             "spawnv", "posix_spawn")}
+MAY_START_PROCESSES = {
+    "maillab_tui.system",  # the one layer for what is not interactive (sh, and spawn)
+    "maillab_tui.run.foreground",  # the learner's editor on the real terminal
+}
+"""pexpect sessions (run/session.py) are the learner's interactive side and start no process
+through these calls."""
+
+
+def process_calls(path: Path) -> list[str]:
+    """`module.function` calls in `path` that start a process directly."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module in ("subprocess", "os"):
+            found += [f"from {node.module} import {a.name} (line {node.lineno})"
+                      for a in node.names if (node.module, a.name) in PROCESS_MAKERS]
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        func = node.func
+        if isinstance(func.value, ast.Name) and (func.value.id, func.attr) in PROCESS_MAKERS:
+            found.append(f"{func.value.id}.{func.attr} (line {node.lineno})")
+    return found
+
+
+def test_processes_start_in_one_layer() -> None:
+    offenders = {name: calls for name, path in MODULES.items()
+                 if name not in MAY_START_PROCESSES and (calls := process_calls(path))}
+    assert offenders == {}
+
+
+def test_the_process_scan_sees_a_call(tmp_path: Path) -> None:
+    stray = tmp_path / "stray.py"
+    stray.write_text("import subprocess\nfrom os import system\np: subprocess.Popen[str]\n"
+                     "subprocess.run(['true'])\n")
+    assert process_calls(stray) == ["from os import system (line 2)", "subprocess.run (line 4)"]
