@@ -33,11 +33,12 @@ from maillab_tui.mail.delivery import Delivery, parse_delivery
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
 from maillab_tui.mail.dns import same_name
 from maillab_tui.mail.maillog import (
+    SINCE_STEP_OR_ALL,
     MailLog,
     delivery_diagnosis,
     finding_diagnosis,
     known_problems,
-    read_mail_log,
+    read_mail_log_from,
 )
 from maillab_tui.mail.mbox import mailbox_path, read_mbox
 
@@ -120,17 +121,13 @@ def _route_ok(delivery: Delivery, relay: str | None) -> bool:
         "to": Param(str, required=True, doc="the recipient address, e.g. user2@example2.jp"),
         "relay": Param(str, doc='the expected next hop: a host name or address, or "local" '
                                 "(default: any)"),
-        "since": Param(str, default="step",
-                       doc='"step" (since the step started) or "all" (the whole log)'),
+        "since": SINCE_STEP_OR_ALL,
     },
 )
 def mail_log_delivery(ctx: Context, to: str, relay: str | None = None,
                       since: str = "step") -> Result:
     """Follow `to=<TO>` delivery records in the log; explain the last failure if none is sent."""
-    if since not in ("step", "all"):
-        return error(t(f"since は step か all です（{since}）",
-                       f"since must be step or all, not {since}"))
-    log = read_mail_log(ctx, ctx.since if since == "step" else None)
+    log = read_mail_log_from(ctx, since)
     if not isinstance(log, MailLog):
         return log
     mine = [d for d in (parse_delivery(line) for line in log.lines)

@@ -91,9 +91,15 @@ this table and that catalogue equal.
 
 from __future__ import annotations
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, failed, passed, t
 from maillab_tui.checking.probes import mask
-from maillab_tui.mail.maillog import MailLog, finding_diagnosis, known_problems, read_mail_log
+from maillab_tui.mail.maillog import (
+    SINCE_STEP_OR_ALL,
+    MailLog,
+    finding_diagnosis,
+    known_problems,
+    read_mail_log_from,
+)
 
 
 @check(
@@ -102,16 +108,12 @@ from maillab_tui.mail.maillog import MailLog, finding_diagnosis, known_problems,
     "Dovecot の設定漏れなど）が出ていない / "
     "Since the step started, the mail log shows no known error.",
     {
-        "since": Param(str, default="step",
-                       doc='"step" (since the step started) or "all" (the whole log)'),
+        "since": SINCE_STEP_OR_ALL,
     },
 )
 def mail_log_clean(ctx: Context, since: str = "step") -> Result:
     """Fail with the diagnosis of the first known problem in the mail log, if any."""
-    if since not in ("step", "all"):
-        return error(t(f"since は step か all です（{since}）",
-                       f"since must be step or all, not {since}"))
-    log = read_mail_log(ctx, ctx.since if since == "step" else None)
+    log = read_mail_log_from(ctx, since)
     if not isinstance(log, MailLog):
         return log
     findings = known_problems(log.lines)

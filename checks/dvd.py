@@ -24,13 +24,13 @@ import gzip
 import re
 
 from maillab_tui.check import (
-    PACKAGE_PARAMS,
     Context,
     Param,
     Result,
     check,
     error,
     failed,
+    package_check,
     passed,
     t,
 )
@@ -231,20 +231,14 @@ def _rpm(ctx: Context, package: str) -> Result:
                                f"{package}-*.rpm"))
 
 
-@check(
+@package_check(
     "package_from_file",
     "パッケージがリポジトリではなくパッケージファイル（DVD の .rpm / .deb）から"
     "インストールされた / "
     "A package was installed from a package file (on the DVD), not from a repository.",
-    PACKAGE_PARAMS,
 )
-def package_from_file(ctx: Context, name: str, rpm: str | None = None,
-                      deb: str | None = None) -> Result:
+def package_from_file(ctx: Context, package_format: str, package: str) -> Result:
     """apt history / dpkg.log on Debian, `dnf info --installed` on AlmaLinux."""
-    found = ctx.package(name, rpm, deb)
-    if isinstance(found, Result):
-        return found
-    package_format, package = found
     if package_format == "rpm":
         return _rpm(ctx, package)
     return _deb(ctx, package)

@@ -6,7 +6,7 @@ sasl2-bin on Debian): give `name` plus an `rpm` or `deb` override.
 
 from __future__ import annotations
 
-from maillab_tui.check import PACKAGE_PARAMS, Context, Diagnosis, Result, check, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, failed, package_check, passed, t
 from maillab_tui.checking.probes import tool_missing
 
 
@@ -23,18 +23,12 @@ def _not_installed(package: str, evidence: str, how: str) -> Result:
     )
 
 
-@check(
+@package_check(
     "package_installed",
     "パッケージがインストールされている / A package is installed.",
-    PACKAGE_PARAMS,
 )
-def package_installed(ctx: Context, name: str, rpm: str | None = None,
-                      deb: str | None = None) -> Result:
+def package_installed(ctx: Context, package_format: str, package: str) -> Result:
     """Ask the platform's package database about the package; evidence is its version."""
-    found = ctx.package(name, rpm, deb)
-    if isinstance(found, Result):
-        return found
-    package_format, package = found
     if package_format == "rpm":
         proc = ctx.run(["rpm", "-q", package])
         problem = tool_missing(proc)

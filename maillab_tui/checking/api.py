@@ -288,6 +288,28 @@ PACKAGE_PARAMS: Mapping[str, Param] = MappingProxyType({
 """The parameters of a check about a package: its name, and its name per package format."""
 
 
+PackageFunction = Callable[[Context, str, str], Result]
+
+
+def package_check(name: str, description: str, *, needs_root: bool = False
+                  ) -> Callable[[PackageFunction], CheckFunction]:
+    """Declare a check about one package: it takes PACKAGE_PARAMS, and `func(ctx, format,
+    package)` gets "rpm" or "deb" and the package's name on this platform (an unknown platform
+    is an error result before `func` runs)."""
+
+    def register(func: PackageFunction) -> CheckFunction:
+        def about_package(ctx: Context, name: str, rpm: str | None = None,
+                          deb: str | None = None) -> Result:
+            found = ctx.package(name, rpm, deb)
+            return found if isinstance(found, Result) else func(ctx, *found)
+
+        for attr in ("__doc__", "__name__", "__qualname__", "__module__"):
+            setattr(about_package, attr, getattr(func, attr))
+        return check(name, description, PACKAGE_PARAMS, needs_root=needs_root)(about_package)
+
+    return register
+
+
 @check(
     "shell",
     "A shell command: exit status 0 passes, and its output becomes the message.",

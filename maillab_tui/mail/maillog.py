@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from maillab_tui.checking.api import Context, Diagnosis, Result, error, t
+from maillab_tui.checking.api import Context, Diagnosis, Param, Result, error, t
 from maillab_tui.checking.probes import log_lines_since, permission_denied, tool_missing
 from maillab_tui.mail.delivery import Delivery
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
@@ -32,6 +32,20 @@ class MailLog:
     lines: list[str]
     source: str
     deliveries: list[Delivery] = field(default_factory=list)
+
+
+SINCE_STEP_OR_ALL = Param(str, default="step",
+                          doc='"step" (since the step started) or "all" (the whole log)')
+"""The `since` parameter of a check that reads the mail log from the step's start or whole."""
+
+
+def read_mail_log_from(ctx: Context, since: str) -> MailLog | Result:
+    """The mail log since the step started (`since="step"`) or whole (`"all"`); anything else
+    is an error result naming the two choices."""
+    if since not in ("step", "all"):
+        return error(t(f"since は step か all です（{since}）",
+                       f"since must be step or all, not {since}"))
+    return read_mail_log(ctx, ctx.since if since == "step" else None)
 
 
 def read_mail_log(ctx: Context, since: float | None) -> MailLog | Result:

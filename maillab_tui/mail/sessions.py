@@ -167,32 +167,30 @@ def smtp_closed_result(ctx: Context, exc: SmtpClosed, shown: str, seconds: float
 # --------------------------------------------------------------------------- IMAP and POP3
 
 
-class Imap(imaplib.IMAP4):
-    """imaplib's client, connecting through `connect()` (bounded, optional source address)."""
+class _Bounded:
+    """Connects through `connect()` (bounded, optional source address) for imaplib and poplib,
+    which both open their socket in `_create_socket(timeout)`."""
+
+    host: str
+    port: int
 
     def __init__(self, host: str, port: int, timeout: float,
                  from_address: str | None = None) -> None:
         self._from_address = from_address
         self.reached = ""
-        super().__init__(host, port, timeout)
+        super().__init__(host, port, timeout)  # type: ignore[call-arg]
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         sock, self.reached = connect(self.host, self.port, timeout or 5.0, self._from_address)
         return sock
 
 
-class Pop3(poplib.POP3):
-    """poplib's client, connecting through `connect()` (bounded, optional source address)."""
+class Imap(_Bounded, imaplib.IMAP4):
+    """imaplib's client, connecting through `connect()`."""
 
-    def __init__(self, host: str, port: int, timeout: float,
-                 from_address: str | None = None) -> None:
-        self._from_address = from_address
-        self.reached = ""
-        super().__init__(host, port, timeout)
 
-    def _create_socket(self, timeout: float | None) -> socket.socket:
-        sock, self.reached = connect(self.host, self.port, timeout or 5.0, self._from_address)
-        return sock
+class Pop3(_Bounded, poplib.POP3):
+    """poplib's client, connecting through `connect()`."""
 
 
 def as_text(value: object) -> str:

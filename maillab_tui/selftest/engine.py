@@ -532,17 +532,14 @@ class SelfTest:
             proc = self.lab.exec(host, ["sh", "-c", script], timeout=120)
             return proc.returncode, (proc.stdout + proc.stderr).strip()
 
+        def broken(what: str, out: str) -> MistakeRun:
+            return MistakeRun(m.id, m.host, m.diagnosis, False, time.monotonic() - started,
+                              f"{what} the mistake failed: {out[-500:]}")
+
         since = time.time() - 1.0
         code, out = sh(m.host, m.make)
         if code != 0:
-            return MistakeRun(
-                m.id,
-                m.host,
-                m.diagnosis,
-                False,
-                time.monotonic() - started,
-                f"making the mistake failed: {out[-500:]}",
-            )
+            return broken("making", out)
         try:
             _, data = self.grade(m.check_host, m.step, 0.5, since)
             found = [
@@ -569,14 +566,7 @@ class SelfTest:
         finally:
             ucode, uout = sh(m.host, m.undo)
         if ucode != 0:
-            return MistakeRun(
-                m.id,
-                m.host,
-                m.diagnosis,
-                False,
-                time.monotonic() - started,
-                f"undoing the mistake failed: {uout[-500:]}",
-            )
+            return broken("undoing", uout)
         code, data = self.grade(m.check_host, m.step, 1.0, since)
         if code != 0 and diagnosed:
             detail = f"after undoing, the step still fails: {self.failures(data)}"

@@ -405,9 +405,11 @@ class FakeRunner:
     """
 
     def __init__(self, table: Mapping[Any, Reply | Callable[[tuple[str, ...]], Reply]]
-                 | None = None, missing: Sequence[str] = ()) -> None:
+                 | None = None, missing: Sequence[str] = (),
+                 timed_out: Sequence[str] = ()) -> None:
         self.table = dict(table or {})
         self.missing = set(missing)
+        self.timed_out = set(timed_out)
         self.calls: list[tuple[str, ...]] = []
 
     def __call__(self, argv: Sequence[str], timeout: float = 10.0, input: str | None = None,
@@ -416,6 +418,8 @@ class FakeRunner:
         self.calls.append(key)
         if key[0] in self.missing:
             return Proc(key, 127, "", f"{key[0]}: command not found", missing=True)
+        if key[0] in self.timed_out:
+            return Proc(key, -1, "", "", timed_out=True)
         answer = self.table.get(key)
         if answer is None:
             for pattern, value in self.table.items():

@@ -20,37 +20,14 @@ import pytest
 from maillab_tui.checking.api import CheckDef, Context, Result, Status, load_library, run_check
 from maillab_tui.system import Proc
 from maillab_tui.text import render
+from tests.unit.mail_support import FakeRunner, Reply
 
 LIB = load_library()
 OURS = ("file_exists", "file_contains", "file_mode", "command", "package_installed",
         "service_active", "port_listening", "user_exists", "password_set", "postconf",
         "doveconf", "log_contains")
 
-Reply = tuple[int, str, str]  # returncode, stdout, stderr
-
-
-class FakeSystem:
-    """A runner answering from a table of recorded outputs; unknown commands fail the test."""
-
-    def __init__(self, table: Mapping[tuple[str, ...], Reply] | None = None,
-                 missing: Sequence[str] = (), timed_out: Sequence[str] = ()) -> None:
-        self.table = dict(table or {})
-        self.missing = set(missing)
-        self.timed_out = set(timed_out)
-        self.calls: list[tuple[str, ...]] = []
-
-    def __call__(self, argv: Sequence[str], timeout: float = 10.0, input: str | None = None,
-                 env: Mapping[str, str] | None = None) -> Proc:
-        key = tuple(argv)
-        self.calls.append(key)
-        if key[0] in self.missing:
-            return Proc(key, 127, "", f"{key[0]}: command not found", missing=True)
-        if key[0] in self.timed_out:
-            return Proc(key, -1, "", "", timed_out=True)
-        if key not in self.table:
-            raise AssertionError(f"unexpected command: {key}")
-        code, out, err = self.table[key]
-        return Proc(key, code, out, err)
+FakeSystem = FakeRunner  # answers from a table of recorded outputs (tests/unit/mail_support)
 
 
 def make_ctx(tmp_path: Path, table: Mapping[tuple[str, ...], Reply] | None = None, *,
@@ -1133,7 +1110,6 @@ def _fake_proc(root, names):
 
 def test_service_active_with_process_fails_for_an_exited_lsb_unit(tmp_path) -> None:
     from maillab_tui.checking.api import Context, Status, load_library, run_check
-    from maillab_tui.system import Proc
 
     _fake_proc(tmp_path, ["systemd", "rsyslogd"])
 
