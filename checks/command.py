@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import Argv, mask, tool_missing
 
 
@@ -16,17 +16,17 @@ from maillab_tui.checking.probes import Argv, mask, tool_missing
     "command",
     "コマンドを（シェルを通さずに）実行し、終了コードと出力を確かめる / "
     "Run a command (no shell); check its exit status and output.",
-    {
-        "argv": Param(Argv, required=True,
-                      doc="the command: a list of arguments, or a string split like a shell does"),
-        "expect_status": Param(int, default=0, doc="the exit status that passes"),
-        "expect_output": Param(str, doc="a regex that stdout+stderr must match"),
-        "max_seconds": Param(float, default=30.0, doc="give up (error) after this many seconds"),
-    },
 )
 def command(ctx: Context, argv: Argv, expect_status: int = 0,
             expect_output: str | None = None, max_seconds: float = 30.0) -> Result:
-    """Run `argv`; pass when the status is `expect_status` and the output matches."""
+    """Run `argv`; pass when the status is `expect_status` and the output matches.
+
+    Parameters:
+        argv: the command: a list of arguments, or a string split like a shell does
+        expect_status: the exit status that passes
+        expect_output: a regex that stdout+stderr must match
+        max_seconds: give up (error) after this many seconds
+    """
     regex = None
     if expect_output:
         try:

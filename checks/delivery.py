@@ -27,7 +27,7 @@ from __future__ import annotations
 import mailbox
 import re
 
-from maillab_tui.check import Context, Param, Result, check, denied, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, denied, error, failed, passed, t
 from maillab_tui.checking.probes import mask
 from maillab_tui.mail.delivery import Delivery, parse_delivery
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
@@ -47,17 +47,18 @@ from maillab_tui.mail.mbox import mailbox_path, read_mbox
     "mail_delivered",
     "ユーザーのメールボックス（mbox）に、差出人と件名が一致するメールがある / "
     "The user's mbox holds a message with the given sender and subject.",
-    {
-        "user": Param(str, required=True, doc="the mailbox owner"),
-        "subject_pattern": Param(str, required=True, doc="a regex the decoded Subject must match",
-                                 told="regex"),
-        "from_pattern": Param(str, doc="a regex the From header (or envelope sender) must match"),
-        "path": Param(str, doc="the mbox file (default /var/mail/USER or /var/spool/mail/USER)"),
-    },
+    told={"subject_pattern": "regex"},
 )
 def mail_delivered(ctx: Context, user: str, subject_pattern: str,
                    from_pattern: str | None = None, path: str | None = None) -> Result:
-    """Read the mbox with the mailbox module and look for the message (last 500 messages)."""
+    """Read the mbox with the mailbox module and look for the message (last 500 messages).
+
+    Parameters:
+        user: the mailbox owner
+        subject_pattern: a regex the decoded Subject must match
+        from_pattern: a regex the From header (or envelope sender) must match
+        path: the mbox file (default /var/mail/USER or /var/spool/mail/USER)
+    """
     try:
         subject_re = re.compile(subject_pattern)
         from_re = re.compile(from_pattern) if from_pattern else None
@@ -117,16 +118,16 @@ def _route_ok(delivery: Delivery, relay: str | None) -> bool:
     "mail_log_delivery",
     "メールログに、宛先への配送の成功（status=sent）が記録されている（relay: 相手のホスト名 か "
     "local） / The mail log shows the message to a recipient sent (to the relay, or locally).",
-    {
-        "to": Param(str, required=True, doc="the recipient address, e.g. user2@example2.jp"),
-        "relay": Param(str, doc='the expected next hop: a host name or address, or "local" '
-                                "(default: any)"),
-        "since": SINCE_STEP_OR_ALL,
-    },
+    docs={"since": SINCE_STEP_OR_ALL.doc},
 )
 def mail_log_delivery(ctx: Context, to: str, relay: str | None = None,
                       since: str = "step") -> Result:
-    """Follow `to=<TO>` delivery records in the log; explain the last failure if none is sent."""
+    """Follow `to=<TO>` delivery records in the log; explain the last failure if none is sent.
+
+    Parameters:
+        to: the recipient address, e.g. user2@example2.jp
+        relay: the expected next hop: a host name or address, or "local" (default: any)
+    """
     log = read_mail_log_from(ctx, since)
     if not isinstance(log, MailLog):
         return log

@@ -107,9 +107,7 @@ from maillab_tui.mail.maillog import (
     "このステップの開始以降、メールログに既知のエラー（制限名の誤り、saslauthd に届かない、"
     "Dovecot の設定漏れなど）が出ていない / "
     "Since the step started, the mail log shows no known error.",
-    {
-        "since": SINCE_STEP_OR_ALL,
-    },
+    docs={"since": SINCE_STEP_OR_ALL.doc},
 )
 def mail_log_clean(ctx: Context, since: str = "step") -> Result:
     """Fail with the diagnosis of the first known problem in the mail log, if any."""

@@ -14,7 +14,7 @@ type), dns.wrong-record, dns.servfail (SERVFAIL / REFUSED), dns.mx-target-missin
 
 from __future__ import annotations
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, error, failed, passed, t
 from maillab_tui.mail.diagnoses import diagnose
 from maillab_tui.mail.dns import DnsAnswer, mx_target, parse_dig, parse_host, same_name
 from maillab_tui.mail.net import Unreachable, io_seconds, resolve
@@ -76,17 +76,18 @@ def _matches(rtype: str, records: tuple[str, ...], expect: str) -> bool:
     "dns_record",
     "DNS の A / MX レコードが引ける（expect の値である） / "
     "A DNS A or MX record resolves (to the expected value).",
-    {
-        "name": Param(str, required=True, doc="the name to look up, e.g. example2.jp"),
-        "type": Param(str, default="A", doc="A or MX"),
-        "expect": Param(str, doc="the address (A) or the mail server's name (MX) expected"),
-        "server": Param(str, doc="ask this DNS server instead of the one in /etc/resolv.conf"),
-        "io_timeout": Param(float, default=3.0, doc="seconds to wait for the DNS server"),
-    },
 )
 def dns_record(ctx: Context, name: str, type: str = "A", expect: str | None = None,
                server: str | None = None, io_timeout: float = 3.0) -> Result:
-    """Look the record up and compare; an MX's target must have an A record too."""
+    """Look the record up and compare; an MX's target must have an A record too.
+
+    Parameters:
+        name: the name to look up, e.g. example2.jp
+        type: A or MX
+        expect: the address (A) or the mail server's name (MX) expected
+        server: ask this DNS server instead of the one in /etc/resolv.conf
+        io_timeout: seconds to wait for the DNS server
+    """
     rtype = type.upper()
     if rtype not in ("A", "MX"):
         return error(t(f"type は A か MX です（{type}）", f"type must be A or MX, not {type}"))

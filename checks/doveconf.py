@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, failed, passed, t
 from maillab_tui.checking.probes import (
     near_miss,
     permission_denied,
@@ -35,20 +35,20 @@ def _names(ctx: Context, base: Sequence[str]) -> list[str]:
     "doveconf",
     "Dovecot の設定の実際の値（doveconf -h）が期待どおり / "
     "A Dovecot setting's effective value (doveconf -h) is as expected.",
-    {
-        "param": Param(str, required=True,
-                       doc="the setting, e.g. mail_location or service/imap-login/... paths"),
-        "expect": Param(str, doc="the whole value; lists compare item by item in any order",
-                        told="literal"),
-        "contains": Param(list, doc="items the list must include (e.g. imap, pop3)"),
-        "absent": Param(list, doc="items the list must not include"),
-        "config_file": Param(str, doc="read this file instead (doveconf -c FILE)"),
-    },
+    told={"expect": "literal"},
 )
 def doveconf(ctx: Context, param: str, expect: str | None = None,
              contains: list[str] | None = None, absent: list[str] | None = None,
              config_file: str | None = None) -> Result:
-    """Read `doveconf -h PARAM`; fail on a wrong value, an unknown name or a broken config."""
+    """Read `doveconf -h PARAM`; fail on a wrong value, an unknown name or a broken config.
+
+    Parameters:
+        param: the setting, e.g. mail_location or service/imap-login/... paths
+        expect: the whole value; lists compare item by item in any order
+        contains: items the list must include (e.g. imap, pop3)
+        absent: items the list must not include
+        config_file: read this file instead (doveconf -c FILE)
+    """
     base = ["doveconf", *(["-c", config_file] if config_file else [])]
     proc = ctx.run([*base, "-h", param])
     problem = tool_missing(proc, "dovecot")

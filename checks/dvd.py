@@ -25,7 +25,6 @@ import re
 
 from maillab_tui.check import (
     Context,
-    Param,
     Result,
     check,
     error,
@@ -81,13 +80,14 @@ def _is_disc_mount(mount: Mount, discs: dict[str, BlockDevice]) -> bool:
     "dvd_mounted",
     "インストール DVD（ISO イメージ）がどこかにマウントされている（マウント先は決め打ちしない） / "
     "The install DVD (ISO image) is mounted somewhere.",
-    {
-        "contains": Param(str, doc="a file pattern that must exist under the mount point, "
-                                   "e.g. AppStream/Packages/s-nail-*.rpm"),
-    },
 )
 def dvd_mounted(ctx: Context, contains: str | None = None) -> Result:
-    """Find the disc in /proc/mounts and lsblk; pass with its mount point."""
+    """Find the disc in /proc/mounts and lsblk; pass with its mount point.
+
+    Parameters:
+        contains: a file pattern that must exist under the mount point, e.g.
+            AppStream/Packages/s-nail-*.rpm
+    """
     try:
         mounts = parse_mounts(ctx.path("/proc/mounts").read_text(encoding="utf-8",
                                                                   errors="replace"))

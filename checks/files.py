@@ -12,7 +12,7 @@ import pwd
 import re
 import stat
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import mask, permission_denied
 
 _COMMENT = re.compile(r"^\s*#+\s?")
@@ -55,10 +55,13 @@ def _group_name(gid: int) -> str:
 @check(
     "file_exists",
     "ファイル（またはディレクトリ）が存在する / A file or directory exists.",
-    {"path": Param(str, required=True, doc="absolute path on the checked host")},
 )
 def file_exists(ctx: Context, path: str) -> Result:
-    """Pass when `path` exists; the evidence is its `ls -l` line."""
+    """Pass when `path` exists; the evidence is its `ls -l` line.
+
+    Parameters:
+        path: absolute path on the checked host
+    """
     target = ctx.path(path)
     try:
         st = target.stat()
@@ -75,17 +78,17 @@ def file_exists(ctx: Context, path: str) -> Result:
     "file_contains",
     "ファイルに正規表現に一致する行がある（absent: yes なら、ない） / "
     "A file has a line matching a regex (or, with absent, has none).",
-    {
-        "path": Param(str, required=True, doc="absolute path on the checked host"),
-        "pattern": Param(str, required=True, doc="a Python regex searched in each line",
-                         told="regex"),
-        "absent": Param(bool, default=False, doc="pass only when no line matches"),
-    },
+    told={"pattern": "regex"},
 )
 def file_contains(ctx: Context, path: str, pattern: str, absent: bool = False) -> Result:
     """Search `path` line by line for `pattern`; the evidence is `N: line` for each match.
 
     When nothing matches but a commented-out line would, the diagnosis says to remove the `#`.
+
+    Parameters:
+        path: absolute path on the checked host
+        pattern: a Python regex searched in each line
+        absent: pass only when no line matches
     """
     try:
         regex = re.compile(pattern)
@@ -150,16 +153,17 @@ def file_contains(ctx: Context, path: str, pattern: str, absent: bool = False) -
     "file_mode",
     "ファイルのパーミッション・所有者・グループが期待どおり / "
     "A file has the expected permission bits, owner and group.",
-    {
-        "path": Param(str, required=True, doc="absolute path on the checked host"),
-        "mode": Param(str, doc='octal permission bits, e.g. "0644" or "644"'),
-        "owner": Param(str, doc="user name or numeric uid"),
-        "group": Param(str, doc="group name or numeric gid"),
-    },
 )
 def file_mode(ctx: Context, path: str, mode: str | None = None, owner: str | None = None,
               group: str | None = None) -> Result:
-    """Compare the permission bits, owner and group of `path` with the ones given."""
+    """Compare the permission bits, owner and group of `path` with the ones given.
+
+    Parameters:
+        path: absolute path on the checked host
+        mode: octal permission bits, e.g. "0644" or "644"
+        owner: user name or numeric uid
+        group: group name or numeric gid
+    """
     if mode is not None:
         try:
             wanted_mode: int | None = int(str(mode), 8)

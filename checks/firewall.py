@@ -34,7 +34,6 @@ from typing import Any
 
 from maillab_tui.check import (
     Context,
-    Param,
     Proc,
     Result,
     check,
@@ -183,17 +182,17 @@ def _zone(ctx: Context, zone: str, permanent: bool) -> tuple[FirewallZone | None
     "firewall_service",
     "firewalld でサービス（smtp / imap / pop3）が許可されている（実行中の設定と --permanent の"
     "両方） / firewalld allows a service, both running and permanently.",
-    {
-        "service": Param(str, required=True, doc="the firewalld service: smtp, imap, pop3 ..."),
-        "zone": Param(str, default="public", doc="the zone (the textbook uses public)"),
-        "installed": Param(bool, default=False,
-                           doc="firewalld must be installed (fail, not skip, without it): for "
-                               "steps that install it"),
-    },
 )
 def firewall_service(ctx: Context, service: str, zone: str = "public",
                      installed: bool = False) -> Result:
-    """Compare the running and the permanent zone; skip where firewalld is not installed."""
+    """Compare the running and the permanent zone; skip where firewalld is not installed.
+
+    Parameters:
+        service: the firewalld service: smtp, imap, pop3 ...
+        zone: the zone (the textbook uses public)
+        installed: firewalld must be installed (fail, not skip, without it): for steps that install
+            it
+    """
     fast = _zones_over_dbus(ctx, zone)
     if fast is not None:
         return _verdict(ctx, service, zone, *fast)
@@ -276,16 +275,17 @@ _SERVICE_OF_PORT = {25: "smtp", 143: "imap", 110: "pop3"}
     "port_reachable",
     "このマシンから TCP ポートに接続できる（相手のマシンで実行すると、ファイアウォール越しに"
     "届くことが分かる） / A TCP port accepts a connection from this machine.",
-    {
-        "address": Param(str, required=True, doc="the host name or address to connect to"),
-        "port": Param(int, required=True, doc="the TCP port, e.g. 25, 110 or 143"),
-        "from_address": Param(str, doc="bind the client to this local address"),
-        "io_timeout": Param(float, default=5.0, doc="seconds to wait for the connection"),
-    },
 )
 def port_reachable(ctx: Context, address: str, port: int, from_address: str | None = None,
                    io_timeout: float = 5.0) -> Result:
-    """Connect and close at once; a failure says whether it was refused, filtered or silent."""
+    """Connect and close at once; a failure says whether it was refused, filtered or silent.
+
+    Parameters:
+        address: the host name or address to connect to
+        port: the TCP port, e.g. 25, 110 or 143
+        from_address: bind the client to this local address
+        io_timeout: seconds to wait for the connection
+    """
     seconds = io_seconds(io_timeout)
     try:
         sock, reached = connect(address, port, seconds, from_address)

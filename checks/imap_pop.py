@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
 from maillab_tui.mail.maillog import MailLog, finding_diagnosis, known_problems, read_mail_log
 from maillab_tui.mail.net import (
@@ -44,12 +44,12 @@ from maillab_tui.mail.peers import server_values
 from maillab_tui.mail.sessions import Imap, Pop3, as_text, decoded, reply_text
 
 _PARAMS = {
-    "host": Param(str, doc="the server's name or address (default: this host's address)"),
-    "user": Param(str, doc="the login name (default: the user of the server's host)"),
-    "password": Param(str, doc="the password (default: the chapter variable password)"),
-    "subject_pattern": Param(str, doc="a regex one message's Subject must match", told="regex"),
-    "from_address": Param(str, doc="bind the client to this local address"),
-    "io_timeout": Param(float, default=5.0, doc="seconds to wait for each connect and reply"),
+    "host": "the server's name or address (default: this host's address)",
+    "user": "the login name (default: the user of the server's host)",
+    "password": "the password (default: the chapter variable password)",
+    "subject_pattern": "a regex one message's Subject must match",
+    "from_address": "bind the client to this local address",
+    "io_timeout": "seconds to wait for each connect and reply",
 }
 _PLAINTEXT = re.compile(r"PRIVACYREQUIRED|Plaintext authentication disallowed", re.IGNORECASE)
 _AUTH_FAILED = re.compile(r"AUTHENTICATIONFAILED|\[AUTH\] Authentication failed|"
@@ -165,13 +165,18 @@ def _subjects_match(pattern: re.Pattern[str], subjects: list[str], where_: str,
     "imap_login",
     "IMAP（143 番）に暗号化なしでログインして INBOX を開ける（subject_pattern のメールがある） / "
     "Plaintext IMAP login works and INBOX opens (and holds a message with the subject).",
-    {**_PARAMS, "port": Param(int, default=143, doc="the IMAP port")},
+    told={"subject_pattern": "regex"},
+    docs=_PARAMS,
 )
 def imap_login(ctx: Context, host: str | None = None, user: str | None = None,
                password: str | None = None, subject_pattern: str | None = None,
                from_address: str | None = None, io_timeout: float = 5.0,
                port: int = 143) -> Result:
-    """LOGIN, EXAMINE INBOX, and FETCH the Subject headers (BODY.PEEK: nothing is changed)."""
+    """LOGIN, EXAMINE INBOX, and FETCH the Subject headers (BODY.PEEK: nothing is changed).
+
+    Parameters:
+        port: the IMAP port
+    """
     probe = _prepare(ctx, host, user, password, subject_pattern, io_timeout)
     if isinstance(probe, Result):
         return probe
@@ -245,13 +250,18 @@ def imap_login(ctx: Context, host: str | None = None, user: str | None = None,
     "pop3_login",
     "POP3（110 番）に暗号化なしでログインできる（subject_pattern のメールがある） / "
     "Plaintext POP3 login works (and the mailbox holds a message with the subject).",
-    {**_PARAMS, "port": Param(int, default=110, doc="the POP3 port")},
+    told={"subject_pattern": "regex"},
+    docs=_PARAMS,
 )
 def pop3_login(ctx: Context, host: str | None = None, user: str | None = None,
                password: str | None = None, subject_pattern: str | None = None,
                from_address: str | None = None, io_timeout: float = 5.0,
                port: int = 110) -> Result:
-    """USER/PASS, STAT, TOP n 0 for the last 50 messages; RSET and QUIT (nothing deleted)."""
+    """USER/PASS, STAT, TOP n 0 for the last 50 messages; RSET and QUIT (nothing deleted).
+
+    Parameters:
+        port: the POP3 port
+    """
     probe = _prepare(ctx, host, user, password, subject_pattern, io_timeout)
     if isinstance(probe, Result):
         return probe

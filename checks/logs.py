@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import (
     log_lines_since,
     mask,
@@ -71,21 +71,19 @@ def _journal(ctx: Context, start: float | None, units: list[str] | None) -> tupl
     "log_contains",
     "メールログ（または指定したログ）に正規表現に一致する行がある（absent: yes なら、ない） / "
     "The mail log (or another log) has a line matching a regex (or, with absent, has none).",
-    {
-        "pattern": Param(str, required=True, doc="a Python regex searched in each line"),
-        "path": Param(str, doc="the log file (default: the platform's mail log, else the journal)"),
-        "units": Param(list, doc="journal units when there is no log file "
-                                 "(default: the mail facility)"),
-        "since": Param(str, default="step",
-                       doc='"step" (lines since the step started), a duration like "10m" or "1h", '
-                           'or "all"'),
-        "absent": Param(bool, default=False, doc="pass only when no line matches"),
-    },
 )
 def log_contains(ctx: Context, pattern: str, path: str | None = None,
                  units: list[str] | None = None, since: str = "step",
                  absent: bool = False) -> Result:
-    """Search the log lines written since `since` for `pattern`."""
+    """Search the log lines written since `since` for `pattern`.
+
+    Parameters:
+        pattern: a Python regex searched in each line
+        path: the log file (default: the platform's mail log, else the journal)
+        units: journal units when there is no log file (default: the mail facility)
+        since: "step" (lines since the step started), a duration like "10m" or "1h", or "all"
+        absent: pass only when no line matches
+    """
     try:
         regex = re.compile(pattern)
     except re.error as exc:

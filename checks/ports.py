@@ -6,7 +6,7 @@ still passes or fails on the address, and only says that the process is not visi
 
 from __future__ import annotations
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import Listener, parse_ss, tool_missing
 
 _ANY = ("", "any", "*")
@@ -23,16 +23,15 @@ def _shown(listener: Listener) -> str:
     "port_listening",
     "ポートで待ち受けている（address を指定すればそのアドレスで） / "
     "Something listens on a port (on the given address, if any).",
-    {
-        "port": Param(int, required=True, doc="the port number, e.g. 25 or 143"),
-        "address": Param(str, default="any",
-                         doc="the address a client connects to (default any; 0.0.0.0 and :: "
-                             "accept every address)"),
-        "proto": Param(str, default="tcp", doc="tcp or udp"),
-    },
 )
 def port_listening(ctx: Context, port: int, address: str = "any", proto: str = "tcp") -> Result:
-    """Parse `ss -H -ltnp`; pass when a listener on `port` accepts connections to `address`."""
+    """Parse `ss -H -ltnp`; pass when a listener on `port` accepts connections to `address`.
+
+    Parameters:
+        port: the port number, e.g. 25 or 143
+        address: the address a client connects to (default any; 0.0.0.0 and :: accept every address)
+        proto: tcp or udp
+    """
     if proto not in ("tcp", "udp"):
         return error(t(f"proto は tcp か udp です（{proto}）",
                        f"proto must be tcp or udp, not {proto}"))

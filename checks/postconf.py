@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import (
     near_miss,
     present_items,
@@ -92,19 +92,7 @@ def _expanded_expectation(ctx: Context, base: Sequence[str], expect: str) -> str
     "postconf",
     "Postfix のパラメータの実際の値（postconf -h）が期待どおり / "
     "A Postfix parameter's effective value (postconf -h) is as expected.",
-    {
-        "param": Param(str, required=True, doc="the parameter name, e.g. mynetworks"),
-        "expect": Param(str, doc="the whole value, compared as a Postfix list", told="literal"),
-        "contains": Param(list, doc="items the list must include"),
-        "absent": Param(list, doc="items the list must not include"),
-        "expand": Param(bool, default=False,
-                        doc="also compare with $names expanded (postconf -x), so $mydomain "
-                            "matches example1.jp"),
-        "ordered": Param(bool, doc="order of list items counts (default: yes for *_restrictions)"),
-        "config_dir": Param(str, doc="read DIR/main.cf instead (postconf -c DIR)"),
-        "check_unused": Param(bool, default=False,
-                              doc="also fail for any name in main.cf Postfix does not know"),
-    },
+    told={"expect": "literal"},
 )
 def postconf(
     ctx: Context,
@@ -117,7 +105,18 @@ def postconf(
     config_dir: str | None = None,
     check_unused: bool = False,
 ) -> Result:
-    """Read `postconf -h PARAM` and compare it; also catch unknown restrictions and names."""
+    """Read `postconf -h PARAM` and compare it; also catch unknown restrictions and names.
+
+    Parameters:
+        param: the parameter name, e.g. mynetworks
+        expect: the whole value, compared as a Postfix list
+        contains: items the list must include
+        absent: items the list must not include
+        expand: also compare with $names expanded (postconf -x), so $mydomain matches example1.jp
+        ordered: order of list items counts (default: yes for *_restrictions)
+        config_dir: read DIR/main.cf instead (postconf -c DIR)
+        check_unused: also fail for any name in main.cf Postfix does not know
+    """
     base = ["postconf", *(["-c", config_dir] if config_dir else [])]
     proc = ctx.run([*base, "-h", param])
     problem = tool_missing(proc, "postfix")

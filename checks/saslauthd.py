@@ -21,7 +21,7 @@ from __future__ import annotations
 import socket
 import struct
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import mask
 from maillab_tui.mail.diagnoses import diagnose
 
@@ -80,16 +80,17 @@ def _smtpd_chrooted(ctx: Context) -> bool:
     "saslauthd_ok",
     "saslauthd が起動していて、ユーザーのパスワードを確認できる（ソケットに問い合わせる） / "
     "saslauthd runs and accepts the user's password (asked on its socket).",
-    {
-        "user": Param(str, doc="the login name (default: this host's user)"),
-        "password": Param(str, doc="the password (default: the chapter variable password)"),
-        "service": Param(str, default="smtp", doc="the PAM service asked for (testsaslauthd's -s)"),
-    },
     needs_root=True,
 )
 def saslauthd_ok(ctx: Context, user: str | None = None, password: str | None = None,
                  service: str = "smtp") -> Result:
-    """systemctl is-active saslauthd, then ask it on the standard and chroot sockets."""
+    """systemctl is-active saslauthd, then ask it on the standard and chroot sockets.
+
+    Parameters:
+        user: the login name (default: this host's user)
+        password: the password (default: the chapter variable password)
+        service: the PAM service asked for (testsaslauthd's -s)
+    """
     login = user or ctx.value("user")
     secret = password if password is not None else ctx.value("password")
     if not login or not secret:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import log_lines_since, parse_syslog_time
 from maillab_tui.mail.patterns import RELOADED, named_as
 
@@ -162,10 +162,13 @@ def loaded_state(ctx: Context, server: Server, files: list[Path]) -> Result:
     "postfix_config_loaded",
     "動いている Postfix が main.cf/master.cf の今の内容を読み込んでいる / "
     "The running Postfix has read the current main.cf and master.cf.",
-    {"config_dir": Param(str, default="/etc/postfix", doc="where main.cf and master.cf are")},
 )
 def postfix_config_loaded(ctx: Context, config_dir: str = "/etc/postfix") -> Result:
-    """Compare main.cf and master.cf with the master's start or last reload."""
+    """Compare main.cf and master.cf with the master's start or last reload.
+
+    Parameters:
+        config_dir: where main.cf and master.cf are
+    """
     root = ctx.path(config_dir)
     return loaded_state(ctx, POSTFIX, [root / "main.cf", root / "master.cf"])
 
@@ -174,10 +177,13 @@ def postfix_config_loaded(ctx: Context, config_dir: str = "/etc/postfix") -> Res
     "dovecot_config_loaded",
     "動いている Dovecot が設定ファイルの今の内容を読み込んでいる / "
     "The running Dovecot has read the current configuration files.",
-    {"config_dir": Param(str, default="/etc/dovecot", doc="where dovecot.conf and conf.d are")},
 )
 def dovecot_config_loaded(ctx: Context, config_dir: str = "/etc/dovecot") -> Result:
-    """Compare dovecot.conf and conf.d/*.conf with the master's start or last reload."""
+    """Compare dovecot.conf and conf.d/*.conf with the master's start or last reload.
+
+    Parameters:
+        config_dir: where dovecot.conf and conf.d are
+    """
     root = ctx.path(config_dir)
     files = [root / "dovecot.conf"]
     if (root / "conf.d").is_dir():

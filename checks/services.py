@@ -11,7 +11,6 @@ from __future__ import annotations
 from maillab_tui.check import (
     Context,
     Diagnosis,
-    Param,
     Result,
     check,
     error,
@@ -129,16 +128,17 @@ def _process_running(ctx: Context, name: str) -> bool:
     "service_active",
     "systemd のサービスが起動している（enabled: yes なら自動起動も） / "
     "A systemd service is running (and, with enabled, starts at boot).",
-    {
-        "unit": Param(str, required=True, doc="the unit, e.g. postfix or dovecot.service"),
-        "enabled": Param(bool, default=False, doc="also require systemctl is-enabled = enabled"),
-        "process": Param(str, doc="also require a running process of this name (an LSB unit "
-                                  "is 'active (exited)' even when its script started nothing)"),
-    },
 )
 def service_active(ctx: Context, unit: str, enabled: bool = False,
                    process: str | None = None) -> Result:
-    """Ask `systemctl is-active` (and `is-enabled`); a failed unit shows its last log lines."""
+    """Ask `systemctl is-active` (and `is-enabled`); a failed unit shows its last log lines.
+
+    Parameters:
+        unit: the unit, e.g. postfix or dovecot.service
+        enabled: also require systemctl is-enabled = enabled
+        process: also require a running process of this name (an LSB unit is 'active (exited)' even
+            when its script started nothing)
+    """
     name = _unit_name(unit)
     evidence: list[str] = []
     for current in (name, *ctx.daemon_units(name)):

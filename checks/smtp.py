@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from maillab_tui.check import Context, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, error, failed, passed, t
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
 from maillab_tui.mail.dns import same_name
 from maillab_tui.mail.maillog import sasl_install_hint
@@ -49,15 +49,15 @@ from maillab_tui.mail.peers import other_values, server_values
 from maillab_tui.mail.sessions import Reply, SmtpClosed, SmtpSession, smtp_closed_result
 
 _COMMON = {
-    "host": Param(str, doc="the server's name or address (default: this host's address)"),
-    "port": Param(int, default=25, doc="the SMTP port"),
-    "from_address": Param(str, doc="bind the client to this local address (probe as that client)"),
-    "io_timeout": Param(float, default=5.0, doc="seconds to wait for each connect and reply"),
+    "host": "the server's name or address (default: this host's address)",
+    "port": "the SMTP port",
+    "from_address": "bind the client to this local address (probe as that client)",
+    "io_timeout": "seconds to wait for each connect and reply",
 }
 _CREDENTIALS = {
-    "user": Param(str, doc="the login name (default: the user of the server's host)"),
-    "password": Param(str, doc="the password (default: the chapter variable password)"),
-    "mechanism": Param(str, doc="PLAIN or LOGIN (default: PLAIN when offered)"),
+    "user": "the login name (default: the user of the server's host)",
+    "password": "the password (default: the chapter variable password)",
+    "mechanism": "PLAIN or LOGIN (default: PLAIN when offered)",
 }
 _RELAY_DENIED = re.compile(r"Relay access denied", re.IGNORECASE)
 
@@ -214,15 +214,16 @@ def _auth_failure(ctx: Context, reply: Reply, user: str, transcript: list[str]) 
     "smtp_banner",
     "SMTP サーバーが 220 で挨拶して自分の FQDN を名乗り、EHLO に答える / "
     "The SMTP server greets with 220 naming its fqdn and answers EHLO.",
-    {
-        **_COMMON,
-        "fqdn": Param(str, doc="the name the greeting must carry (default: the server's fqdn)"),
-    },
+    docs=_COMMON,
 )
 def smtp_banner(ctx: Context, host: str | None = None, port: int = 25,
                 from_address: str | None = None, io_timeout: float = 5.0,
                 fqdn: str | None = None) -> Result:
-    """Read the 220 greeting and the EHLO reply; both name the server (myhostname)."""
+    """Read the 220 greeting and the EHLO reply; both name the server (myhostname).
+
+    Parameters:
+        fqdn: the name the greeting must carry (default: the server's fqdn)
+    """
     target = default_host(ctx, host)
     expected = fqdn or server_values(ctx, target)["fqdn"]
     seconds = io_seconds(io_timeout)
@@ -245,7 +246,7 @@ def smtp_banner(ctx: Context, host: str | None = None, port: int = 25,
     "smtp_auth_offered",
     "EHLO の応答で SMTP 認証（AUTH PLAIN / LOGIN）が提示される / "
     "EHLO offers SMTP authentication (AUTH PLAIN or LOGIN).",
-    dict(_COMMON),
+    docs=_COMMON,
 )
 def smtp_auth_offered(ctx: Context, host: str | None = None, port: int = 25,
                       from_address: str | None = None, io_timeout: float = 5.0) -> Result:
@@ -268,19 +269,18 @@ def smtp_auth_offered(ctx: Context, host: str | None = None, port: int = 25,
     "smtp_auth",
     "SMTP 認証が正しいパスワードで成功する（expect: failure なら、間違ったパスワードで失敗する） / "
     "SMTP AUTH succeeds with the password (with expect failure: fails with a wrong one).",
-    {
-        **_COMMON,
-        **_CREDENTIALS,
-        "expect": Param(str, default="success",
-                        doc="success (235 with the right password) or failure (535 with a "
-                            "wrong one; without password a made-up wrong one is used)"),
-    },
+    docs={**_COMMON, **_CREDENTIALS},
 )
 def smtp_auth(ctx: Context, host: str | None = None, port: int = 25,
               from_address: str | None = None, io_timeout: float = 5.0,
               user: str | None = None, password: str | None = None,
               mechanism: str | None = None, expect: str = "success") -> Result:
-    """AUTH PLAIN (or LOGIN) and judge the reply: 235, 535, or 454 (saslauthd)."""
+    """AUTH PLAIN (or LOGIN) and judge the reply: 235, 535, or 454 (saslauthd).
+
+    Parameters:
+        expect: success (235 with the right password) or failure (535 with a wrong one; without
+            password a made-up wrong one is used)
+    """
     if expect not in ("success", "failure"):
         return error(t(f"expect は success か failure です（{expect}）",
                        f"expect must be success or failure, not {expect}"))
@@ -331,18 +331,18 @@ def _is_unknown_restriction(reply: Reply) -> bool:
     "smtp_relay_denied",
     "認証していないクライアントからの、よそのドメイン宛ての中継が断られる（454/554 Relay access "
     "denied） / An unauthenticated client cannot relay to a foreign domain.",
-    {
-        **_COMMON,
-        "sender": Param(str, doc="the MAIL FROM address (default: this host's user@domain)"),
-        "recipient": Param(str, default="maillab-probe@example.invalid",
-                           doc="a recipient in a domain the server does not serve"),
-    },
+    docs=_COMMON,
 )
 def smtp_relay_denied(ctx: Context, host: str | None = None, port: int = 25,
                       from_address: str | None = None, io_timeout: float = 5.0,
                       sender: str | None = None,
                       recipient: str = "maillab-probe@example.invalid") -> Result:
-    """MAIL FROM, RCPT TO a foreign domain: expect Relay access denied, never 250."""
+    """MAIL FROM, RCPT TO a foreign domain: expect Relay access denied, never 250.
+
+    Parameters:
+        sender: the MAIL FROM address (default: this host's user@domain)
+        recipient: a recipient in a domain the server does not serve
+    """
     target = default_host(ctx, host)
     mail_from = sender or f"{ctx.value('user') or 'probe'}@{ctx.value('domain') or 'example.com'}"
     seconds = io_seconds(io_timeout)
@@ -387,19 +387,19 @@ def smtp_relay_denied(ctx: Context, host: str | None = None, port: int = 25,
     "smtp_relay_after_auth",
     "SMTP 認証すれば、よそのドメイン宛ての中継を受け付ける（RCPT TO が 250） / "
     "After SMTP AUTH the server relays to another domain (RCPT TO gets 250).",
-    {
-        **_COMMON,
-        **_CREDENTIALS,
-        "sender": Param(str, doc="the MAIL FROM address (default: user at the server's domain)"),
-        "recipient": Param(str, doc="the recipient (default: the other lab host's user@domain)"),
-    },
+    docs={**_COMMON, **_CREDENTIALS},
 )
 def smtp_relay_after_auth(ctx: Context, host: str | None = None, port: int = 25,
                           from_address: str | None = None, io_timeout: float = 5.0,
                           user: str | None = None, password: str | None = None,
                           mechanism: str | None = None, sender: str | None = None,
                           recipient: str | None = None) -> Result:
-    """AUTH, MAIL FROM, RCPT TO the other domain: expect 250, then RSET and QUIT."""
+    """AUTH, MAIL FROM, RCPT TO the other domain: expect 250, then RSET and QUIT.
+
+    Parameters:
+        sender: the MAIL FROM address (default: user at the server's domain)
+        recipient: the recipient (default: the other lab host's user@domain)
+    """
     target = default_host(ctx, host)
     server, other = server_values(ctx, target), other_values(ctx, target)
     login = user or server["user"]
@@ -439,11 +439,7 @@ def smtp_relay_after_auth(ctx: Context, host: str | None = None, port: int = 25,
     "他のサーバーと同じように認証なしで接続して、サーバー自身のユーザー宛ての RCPT TO が受け付け"
     "られる / The server accepts mail for its own user from an unauthenticated client (as "
     "the other MTA will).",
-    {
-        **_COMMON,
-        "sender": Param(str, doc="the MAIL FROM address (default: the other lab host's user)"),
-        "recipient": Param(str, doc="the local recipient (default: the server's user@domain)"),
-    },
+    docs=_COMMON,
 )
 def smtp_accepts_mail(ctx: Context, host: str | None = None, port: int = 25,
                       from_address: str | None = None, io_timeout: float = 5.0,
@@ -452,6 +448,10 @@ def smtp_accepts_mail(ctx: Context, host: str | None = None, port: int = 25,
 
     Run it from the other host: from the server itself permit_mynetworks accepts before the
     misspelt restriction is ever evaluated.
+
+    Parameters:
+        sender: the MAIL FROM address (default: the other lab host's user)
+        recipient: the local recipient (default: the server's user@domain)
     """
     target = default_host(ctx, host)
     server, other = server_values(ctx, target), other_values(ctx, target)

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, denied, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, denied, failed, passed, t
 from maillab_tui.checking.probes import mask
 from maillab_tui.mail.clients import (
     AUTH_METHODS,
@@ -289,13 +289,13 @@ def _neomutt(ctx: Context, want: Expected, home: str) -> Result | None:
 
 
 _ACCOUNT_PARAMS = {
-    "user": Param(str, doc="the local account whose client is checked (default: this host's user)"),
-    "home": Param(str, doc="that user's home directory (default: from /etc/passwd)"),
-    "imap_host": Param(str, doc="the incoming (IMAP) server (default: this host's fqdn)"),
-    "imap_port": Param(int, default=143, doc="the IMAP port"),
-    "smtp_host": Param(str, doc="the outgoing (SMTP) server (default: this host's fqdn)"),
-    "smtp_port": Param(int, default=25, doc="the SMTP port"),
-    "email": Param(str, doc="the account's address (default: user@domain)"),
+    "user": "the local account whose client is checked (default: this host's user)",
+    "home": "that user's home directory (default: from /etc/passwd)",
+    "imap_host": "the incoming (IMAP) server (default: this host's fqdn)",
+    "imap_port": "the IMAP port",
+    "smtp_host": "the outgoing (SMTP) server (default: this host's fqdn)",
+    "smtp_port": "the SMTP port",
+    "email": "the account's address (default: user@domain)",
 }
 
 
@@ -303,14 +303,17 @@ _ACCOUNT_PARAMS = {
     "thunderbird_account",
     "Thunderbird のアカウントが表のとおり（IMAP 143・SMTP 25・接続の保護なし・通常のパスワード"
     "認証） / The Thunderbird account is set up as in the table.",
-    {**_ACCOUNT_PARAMS,
-     "profile": Param(str, doc="the profile directory (default: from profiles.ini)")},
+    docs=_ACCOUNT_PARAMS,
 )
 def thunderbird_account(ctx: Context, user: str | None = None, home: str | None = None,
                         imap_host: str | None = None, imap_port: int = 143,
                         smtp_host: str | None = None, smtp_port: int = 25,
                         email: str | None = None, profile: str | None = None) -> Result:
-    """Read profiles.ini and prefs.js; compare the account best matching the IMAP host."""
+    """Read profiles.ini and prefs.js; compare the account best matching the IMAP host.
+
+    Parameters:
+        profile: the profile directory (default: from profiles.ini)
+    """
     want = _expected(ctx, user, imap_host, imap_port, smtp_host, smtp_port, email)
     where_home = _home(ctx, want.user, home)
     try:
@@ -330,7 +333,7 @@ def thunderbird_account(ctx: Context, user: str | None = None, home: str | None 
     "mail_client_account",
     "メールクライアント（Thunderbird か NeoMutt）のアカウントが表のとおり / "
     "A mail client account (Thunderbird or NeoMutt) is set up as in the table.",
-    dict(_ACCOUNT_PARAMS),
+    docs=_ACCOUNT_PARAMS,
 )
 def mail_client_account(ctx: Context, user: str | None = None, home: str | None = None,
                         imap_host: str | None = None, imap_port: int = 143,
@@ -408,9 +411,9 @@ def _seen(ctx: Context, user: str, smtp: bool, imap: bool) -> Result:
 
 
 _SEEN_PARAMS = {
-    "user": Param(str, doc="the mail user (default: this host's user)"),
-    "smtp": Param(bool, default=True, doc="require a send with SMTP AUTH (sasl_username=USER)"),
-    "imap": Param(bool, default=True, doc="require an IMAP login (imap-login: Login: user=<USER>)"),
+    "user": "the mail user (default: this host's user)",
+    "smtp": "require a send with SMTP AUTH (sasl_username=USER)",
+    "imap": "require an IMAP login (imap-login: Login: user=<USER>)",
 }
 
 
@@ -419,7 +422,7 @@ _SEEN_PARAMS = {
     "このステップの開始以降、サーバーのログにクライアントの SMTP 認証つき送信と"
     "IMAP ログインがある / "
     "Since the step started, the server log shows the client's SMTP AUTH send and IMAP login.",
-    dict(_SEEN_PARAMS),
+    docs=_SEEN_PARAMS,
 )
 def thunderbird_seen(ctx: Context, user: str | None = None, smtp: bool = True,
                      imap: bool = True) -> Result:
@@ -431,7 +434,7 @@ def thunderbird_seen(ctx: Context, user: str | None = None, smtp: bool = True,
     "mail_client_seen",
     "thunderbird_seen と同じ（どのメールクライアントでも） / "
     "Same as thunderbird_seen, for any client.",
-    dict(_SEEN_PARAMS),
+    docs=_SEEN_PARAMS,
 )
 def mail_client_seen(ctx: Context, user: str | None = None, smtp: bool = True,
                      imap: bool = True) -> Result:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from maillab_tui.check import Context, Diagnosis, Param, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import permission_denied, tool_missing
 
 
@@ -21,10 +21,13 @@ def _no_user(user: str, evidence: str) -> Result:
 @check(
     "user_exists",
     "ローカルのユーザーアカウントが存在する / A local user account exists.",
-    {"user": Param(str, required=True, doc="the login name")},
 )
 def user_exists(ctx: Context, user: str) -> Result:
-    """Look the account up with `getent passwd`; the evidence is its passwd line."""
+    """Look the account up with `getent passwd`; the evidence is its passwd line.
+
+    Parameters:
+        user: the login name
+    """
     proc = ctx.run(["getent", "passwd", user])
     problem = tool_missing(proc)
     if problem is not None:
@@ -39,13 +42,15 @@ def user_exists(ctx: Context, user: str) -> Result:
     "password_set",
     "ユーザーにパスワードが設定されている（/etc/shadow を読むので root が必要） / "
     "A user has a password set (reads /etc/shadow: needs root).",
-    {"user": Param(str, required=True, doc="the login name")},
     needs_root=True,
 )
 def password_set(ctx: Context, user: str) -> Result:
     """Read the user's /etc/shadow entry: `!`, `*` or empty means no usable password.
 
     The evidence never shows the hash, only its scheme (`$y$` yescrypt, `$6$` SHA-512).
+
+    Parameters:
+        user: the login name
     """
     try:
         with ctx.path("/etc/shadow").open(encoding="utf-8", errors="replace") as handle:

@@ -15,8 +15,12 @@ probe itself could not run, e.g. it needs root) or skip (not applicable here).
 from __future__ import annotations
 
 import importlib.util
+import inspect
+import re
 import sys
 import time
+import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -195,21 +199,94 @@ class CheckDef:
 _PENDING: list[CheckDef] = []
 
 
+_DOC_SECTION = re.compile(r"^\s*Parameters:\s*$")
+_DOC_ITEM = re.compile(r"^(?P<indent>\s*)(?P<name>[A-Za-z_][A-Za-z0-9_]*):\s+(?P<doc>.*)$")
+
+
+def parameter_docs(docstring: str | None) -> dict[str, str]:
+    """The `Parameters:` section of a check's docstring: `name: what it means` per parameter,
+    continued on more deeply indented lines (joined with single spaces)."""
+    docs: dict[str, str] = {}
+    inside, current, indent = False, "", -1
+    for line in (docstring or "").splitlines():
+        if _DOC_SECTION.match(line):
+            inside, current = True, ""
+            continue
+        if not inside:
+            continue
+        if not line.strip():
+            if current:
+                inside = False
+            continue
+        item = _DOC_ITEM.match(line)
+        if item and (indent < 0 or len(item.group("indent")) == indent):
+            indent = len(item.group("indent"))
+            current = item.group("name")
+            docs[current] = item.group("doc").strip()
+        elif current and len(line) - len(line.lstrip()) > indent:
+            docs[current] += " " + line.strip()
+        else:
+            inside = False
+    return docs
+
+
+def _param_type(hint: Any) -> type:
+    """str, int, float, bool or list, from an annotation such as `list[str] | None`."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and len(args) == 1:
+        hint = args[0]
+    origin = typing.get_origin(hint)
+    if origin is not None:
+        hint = origin
+    return hint if isinstance(hint, type) else str
+
+
+def params_from_signature(func: CheckFunction, told: Mapping[str, str],
+                          shared: Mapping[str, str] | None = None) -> dict[str, Param]:
+    """A check's parameters as its function declares them: the name, the annotation's type,
+    the default (none: required) and the docstring's `Parameters:` line (or `shared`, the
+    meaning of parameters several checks take); `told` adds what the learner must have been
+    told of a value."""
+    hints = typing.get_type_hints(func)
+    docs = {**(shared or {}), **parameter_docs(func.__doc__)}
+    out: dict[str, Param] = {}
+    for index, (pname, parameter) in enumerate(inspect.signature(func).parameters.items()):
+        if index == 0 or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue  # the context, and catch-alls
+        required = parameter.default is inspect.Parameter.empty
+        out[pname] = Param(_param_type(hints.get(pname, str)), required,
+                           None if required else parameter.default, docs.get(pname, ""),
+                           told.get(pname, ""))
+    unknown = sorted(set(told) - set(out))
+    if unknown:
+        raise TypeError(f"told= names no parameter of {func.__name__}: {', '.join(unknown)}")
+    return out
+
+
 def check(
     name: str,
     description: str,
     params: Mapping[str, Param] | None = None,
     *,
+    told: Mapping[str, str] | None = None,
+    docs: Mapping[str, str] | None = None,
     needs_root: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Declare a check; the library picks it up when its module is loaded."""
+    """Declare a check; the library picks it up when its module is loaded.
+
+    The parameters come from the function itself (see `params_from_signature`; `docs` gives
+    the meaning of parameters shared with other checks) unless `params` declares them one by
+    one, as a `Param` each.
+    """
 
     def register(func: CheckFunction) -> CheckFunction:
+        declared = dict(params) if params is not None else params_from_signature(
+            func, told or {}, docs)
         _PENDING.append(
             CheckDef(
                 name,
                 description,
-                MappingProxyType(dict(params or {})),
+                MappingProxyType(declared),
                 func,
                 getattr(func, "__module__", ""),
                 needs_root,
