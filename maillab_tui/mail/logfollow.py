@@ -355,6 +355,8 @@ class FileFollower:
 
 
 JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users")
+SUDO_REFUSED = ("incorrect password", "sorry, try again", "is not in the sudoers",
+                "a password is required", "may not run sudo")
 
 
 def journal_argv(units: Sequence[str], history: int = HISTORY) -> list[str]:
@@ -388,10 +390,13 @@ class JournalFollower:
         max_line: int = MAX_LINE,
         busy_interval: float = BUSY_INTERVAL,
         max_batch_lines: int = 5000,
+        secret: str | None = None,
+        source: str = "journalctl",
     ) -> None:
         self.argv = list(argv) if argv is not None else journal_argv(journal_units(platform),
                                                                      history)
-        self.source = "journalctl"
+        self.source = source
+        self.secret = secret  # sudo's password, written once on stdin (never on a command line)
         self.on_lines = on_lines
         self.on_status = on_status
         self.platform = platform
@@ -426,15 +431,25 @@ class JournalFollower:
         if self._thread is not None:
             return
         env = {**os.environ, "SYSTEMD_PAGER": "cat", "SYSTEMD_COLORS": "0", "LC_ALL": "C.UTF-8"}
+        stdin = subprocess.PIPE if self.secret is not None else subprocess.DEVNULL
         try:
-            self._child = system.spawn(self.argv, stdout=subprocess.PIPE,
+            self._child = system.spawn(self.argv, stdin=stdin, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, env=env)
         except OSError as exc:
-            self._report("error", t(f"journalctl を起動できません: {exc}",
-                                    f"cannot start journalctl: {exc}"))
+            self._report("error", t(f"{self.argv[0]} を起動できません: {exc}",
+                                    f"cannot start {self.argv[0]}: {exc}"))
             return
-        self._report("following", t("systemd のジャーナル（postfix, dovecot）を表示しています",
-                                    "following the systemd journal (postfix, dovecot)"))
+        if self.secret is not None and self._child.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._child.stdin.write(self.secret.encode() + b"\n")
+            with contextlib.suppress(OSError):
+                self._child.stdin.close()
+        if self.source == "journalctl":
+            self._report("following", t("systemd のジャーナル（postfix, dovecot）を表示しています",
+                                        "following the systemd journal (postfix, dovecot)"))
+        else:
+            self._report("following", t(f"{self.source} を表示しています",
+                                        f"following {self.source}"))
         self._stop.clear()
         self._thread = threading.Thread(target=self.run, name="follow journal", daemon=True)
         self._thread.start()
@@ -474,9 +489,14 @@ class JournalFollower:
                                     f"journalctl exited (status {code})"))
 
     def _stderr(self, lines: list[str]) -> None:
-        """journalctl's complaints: permission problems become the how-to-fix message."""
+        """journalctl's (or sudo's) complaints: permission problems become the how-to-fix."""
         text = " ".join(lines).lower()
-        if any(s in text for s in JOURNAL_DENIED):
+        if any(s in text for s in SUDO_REFUSED):
+            self._report("denied", t("sudo のパスワードが違うか、sudo を使えないため、"
+                                     "メールログを表示できません。",
+                                     "the sudo password was wrong, or sudo may not be used: "
+                                     "the mail log cannot be shown."))
+        elif any(s in text for s in JOURNAL_DENIED):
             self._report("denied", permission_message("the journal", self.platform))
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -489,6 +509,9 @@ class JournalFollower:
                     os.killpg(child.pid, sig)
                 except ProcessLookupError:
                     break
+                except PermissionError:  # sudo's child runs as root: sudo passes SIGTERM on
+                    with contextlib.suppress(OSError):
+                        os.kill(child.pid, sig)
                 try:
                     child.wait(grace)
                     break
@@ -529,6 +552,34 @@ def follow_mail_log(
         return JournalFollower(on_lines, on_status, platform=platform, history=history)
     first = Path(root) / mail_log_candidates(platform)[0].lstrip("/")
     return FileFollower(first, on_lines, on_status, platform=platform, history=history)
+
+
+def follow_as_root(
+    platform: str | None,
+    on_lines: LinesCallback,
+    on_status: StatusCallback | None,
+    password: str,
+    *,
+    path: str | Path | None = None,
+    history: int = HISTORY,
+    root: str = "/",
+) -> JournalFollower:
+    """Follow the mail log through sudo, as the textbook's `sudo tail -f` does.
+
+    For a learner outside `adm` and `systemd-journal` (a stock machine's first user), or
+    with AlmaLinux's root-only /var/log/maillog: `sudo -S` reads the learner's password from
+    the child's stdin once; `-k` makes it ask every time, so that a wrong one is noticed.
+    """
+    target = Path(path) if path is not None else find_mail_log(platform, root)
+    sudo = ["sudo", "-k", "-S", "-p", "", "--"]
+    if target is not None:
+        argv = [*sudo, "tail", "-n", str(history), "-F", str(target)]
+        source = f"sudo tail -F {target}"
+    else:
+        argv = [*sudo, *journal_argv(journal_units(platform), history)]
+        source = "sudo journalctl"
+    return JournalFollower(on_lines, on_status, platform=platform, argv=argv, secret=password,
+                           source=source)
 
 
 class LineBuffer:

@@ -29,16 +29,11 @@ from maillab_tui.chapter import Chapter, Step
 from maillab_tui.lab.gate import GateDecision
 from maillab_tui.lab.progress import Progress, StepState
 from maillab_tui.lab.session import LabSession
-from maillab_tui.mail.logfollow import (
-    FileFollower,
-    FollowStatus,
-    JournalFollower,
-    LineBuffer,
-    follow_mail_log,
-)
+from maillab_tui.mail.logfollow import LineBuffer
 from maillab_tui.mail.patterns import explain
 from maillab_tui.ui import japanese
 from maillab_tui.ui.checkflow import CheckFlow
+from maillab_tui.ui.logflow import LogFlow
 from maillab_tui.ui.messages import (
     CheckAttempt,
     CheckDone,
@@ -118,6 +113,7 @@ class LabApp(App[int]):
         self.log_history = log_history
         self.runs = RunFlow(self)
         self.checks = CheckFlow(self)
+        self.logs = LogFlow(self)
         # what is on screen (the session holds the rest; workers only post messages)
         self.ready = False
         self.index = 0
@@ -128,7 +124,6 @@ class LabApp(App[int]):
         self.log_height = 6  # rows, narrow layout
         self.output_visible = False
         self.buffer = LineBuffer(max_lines=max(log_max_lines * 4, 20000))
-        self.follower: FileFollower | JournalFollower | None = None
         self.started_at = time.monotonic()
         self.first_screen_at: float | None = None
         self._localize_bindings()
@@ -716,29 +711,7 @@ class LabApp(App[int]):
     # ================================================================== the mail log
 
     def _start_log(self) -> None:
-        """Follow the mail log file (or the journal) in a thread; lines arrive in batches."""
-
-        def on_lines(lines: list[str]) -> None:
-            if self.buffer.push(lines):
-                self.post_message(LogLinesReady())
-
-        def on_status(status: FollowStatus) -> None:
-            self.post_message(LogStatusChanged(status))
-
-        if self.log_path is not None:
-            follower: FileFollower | JournalFollower = FileFollower(
-                self.log_path, on_lines, on_status, platform=self.session.platform,
-                history=self.log_history)
-        else:
-            follower = follow_mail_log(self.session.platform, on_lines, on_status,
-                                       history=self.log_history)
-        self.follower = follower
-        pane = self.query_one(LogPane)
-        pane.set_source(follower.source)
-        # The history of a log file is read here, so that it comes before the mark of the
-        # first step; new lines then arrive from the follower's thread.
-        pane.view.write_lines(follower.prime())
-        follower.start()
+        self.logs.start()
 
     @on(LogLinesReady)
     def _log_lines(self) -> None:
@@ -748,10 +721,7 @@ class LabApp(App[int]):
 
     @on(LogStatusChanged)
     def _log_status(self, message: LogStatusChanged) -> None:
-        """Show problems reading the log (and how to fix them) above the lines."""
-        alarm = self.query_one(LogPane).show_status(message.status)
-        if alarm:
-            self.notify(alarm, severity="warning", timeout=15)
+        self.logs.status_changed(message.status)
 
     def action_explain(self) -> None:
         """Explain the chosen log line (or the last problem line of this step)."""
@@ -784,9 +754,7 @@ class LabApp(App[int]):
     def _stop_everything(self) -> None:
         """Stop the running command and the log follower."""
         self.runs.stop_everything()
-        if self.follower is not None:
-            self.follower.stop()
-            self.follower = None
+        self.logs.stop()
 
     def on_unmount(self) -> None:
         """Never leave a child or a thread behind."""

@@ -175,19 +175,23 @@ class CheckFlow:
                 if runner is not None and hasattr(runner, "forget_sudo_password"):
                     runner.forget_sudo_password()
 
-            self._rootprobe = RootProbe(self._sudo_password, self.app.session.checks_dirs,
+            self._rootprobe = RootProbe(self.sudo_password, self.app.session.checks_dirs,
                                         forget)
         return self._rootprobe
 
-    def _sudo_password(self, wrong: bool) -> str | None:
-        """Worker thread: the learner's sudo password, remembered or asked for in the modal."""
+    def sudo_password(self, wrong: bool, prompt: str = "check.sudo") -> str | None:
+        """Worker thread: the learner's sudo password, remembered or asked for in the modal
+        (`prompt` names the text that says what it is for)."""
         app = self.app
         runner = app.session.runner
         known = getattr(runner, "sudo_password", None)
         if not wrong and callable(known) and known():
             return str(known())
+        forget = getattr(runner, "forget_sudo_password", None)
+        if wrong and callable(forget):
+            forget()
         reply: queue.Queue[str | None] = queue.Queue()
-        app.post_message(CheckPasswordWanted(wrong, reply))
+        app.post_message(CheckPasswordWanted(wrong, reply, prompt))
         while True:  # bounded by the app: a lab that quits meanwhile answers nothing
             try:
                 value = reply.get(timeout=0.2)
@@ -203,7 +207,7 @@ class CheckFlow:
     def password_wanted(self, message: CheckPasswordWanted) -> None:
         """Ask for the sudo password a check needs, in the modal that never shows it."""
         app = self.app
-        screen = PasswordScreen(tr("check.sudo", app.language), "sudo", app.language,
+        screen = PasswordScreen(tr(message.prompt, app.language), "sudo", app.language,
                                 2 if message.wrong else 1)
         app.push_screen(screen, message.reply.put)
 

@@ -81,6 +81,7 @@ class CheckPasswordWanted(Message):
 
     wrong: bool
     reply: queue.Queue[str | None]
+    prompt: str = "check.sudo"  # the strings key saying what the password is for
 
 
 @dataclass

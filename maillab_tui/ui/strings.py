@@ -82,6 +82,12 @@ S: Mapping[str, Localized] = {
                        "back from the terminal (exit status {code})"),
     # checks
     "check.running": t("確認中…", "checking…"),
+    "log.sudo": t("メールログは root だけが読めます。sudo で表示します",
+                  "the mail log is readable by root only: showing it through sudo"),
+    "log.sudo-prompt": t("メールログを sudo で表示します（sudo tail -f と同じです）。"
+                         "[sudo] のパスワード:",
+                         "the mail log is shown through sudo (as sudo tail -f). "
+                         "[sudo] password:"),
     "check.sudo": t("このチェックは root 権限で確かめます。[sudo] のパスワード:",
                     "this check looks as root. [sudo] password:"),
     "check.waiting": t("待機中 {now}/{total} 秒", "waiting {now}/{total} s"),
