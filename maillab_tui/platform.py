@@ -22,15 +22,17 @@ class PlatformInfo:
     package_format: str  # "rpm" or "deb"
     mail_logs: tuple[str, ...]
     mail_units: tuple[str, ...]
+    label: str = ""  # as a reader sees it: the label of this platform's variant of a command
 
 
 PLATFORMS: Mapping[str, PlatformInfo] = {
     "almalinux9": PlatformInfo(
-        "almalinux9", "rpm", ("/var/log/maillog",), ("postfix.service", "dovecot.service")
+        "almalinux9", "rpm", ("/var/log/maillog",), ("postfix.service", "dovecot.service"),
+        "AlmaLinux 9",
     ),
     "debian12": PlatformInfo(
         "debian12", "deb", ("/var/log/mail.log", "/var/log/maillog"),
-        ("postfix@-.service", "dovecot.service"),
+        ("postfix@-.service", "dovecot.service"), "Debian 12",
     ),
 }
 

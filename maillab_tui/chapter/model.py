@@ -148,6 +148,7 @@ class Step:
     gate: GatePolicy = "hard"
     skippable: bool = False
     holds_before: str | None = None
+    reboot: bool = False  # the step is proven by restarting the machine
     parts: tuple[str | CommandBlock, ...] = ()
 
     def applies_to_host(self, host: str) -> bool:

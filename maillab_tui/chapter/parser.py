@@ -21,7 +21,9 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from maillab_tui import config
+from maillab_tui.chapter import page
 from maillab_tui.chapter.attrs import HEADING_ATTRS, parse_attrs, split_info
+from maillab_tui.chapter.dialogue import read_dialogue
 from maillab_tui.chapter.model import (
     COMMAND_KINDS,
     GATE_POLICIES,
@@ -73,7 +75,7 @@ COMMAND_ATTRS = frozenset(
         "norun",
     }
 )
-STEP_ATTRS = frozenset({"id", "hosts", "host", "gate", "skip", "holds"})
+STEP_ATTRS = frozenset({"id", "hosts", "host", "gate", "skip", "holds", "reboot"})
 FRONT_MATTER_KEYS = frozenset(
     {"id", "title", "language", "platforms", "hosts", "vars", "learner", "network", "translates"}
 )
@@ -136,6 +138,7 @@ class _Builder:
     solve: list[CommandBlock] = field(default_factory=list)
     hints: list[Hint] = field(default_factory=list)
     cut: list[tuple[int, int, CommandBlock | None]] = field(default_factory=list)
+    details: int = 0  # how deep inside <details> the block being read is
 
 
 class _Parser:
@@ -290,43 +293,7 @@ class _Parser:
 
     def dialogue(self, token: Token) -> tuple[str, tuple[DialogueTurn, ...]]:
         """A dialogue fence: `$ command`, then `expect: REGEX` and `send: TEXT` lines."""
-        assert token.map is not None
-        first = token.map[0] + 2
-        command = ""
-        turns: list[DialogueTurn] = []
-        for offset, raw in enumerate(token.content.splitlines()):
-            line = first + offset
-            text = raw.strip()
-            if not text or text.startswith("#"):
-                continue
-            if text.startswith("$ ") and not command and not turns:
-                command = text[2:].strip()
-            elif raw.startswith("expect:"):
-                pattern = raw[len("expect:") :].strip()
-                if pattern != "EOF":
-                    try:
-                        re.compile(pattern)
-                    except re.error as exc:
-                        self.problem(line, f"expect pattern is not a valid regex: {exc}")
-                turns.append(DialogueTurn(line, expect=pattern))
-            elif raw.startswith("send:"):
-                value = raw[len("send:") :]
-                turns.append(DialogueTurn(line, send=value[1:] if value.startswith(" ") else value))
-            else:
-                self.problem(line, "a dialogue line starts with '$ ', 'expect:' or 'send:'")
-        if not command:
-            self.problem(first - 1, "a dialogue starts with the command it runs: '$ command'")
-        if not any(t.expect for t in turns):
-            self.problem(
-                first - 1,
-                "a dialogue has no 'expect:' line, so nothing documents what the learner sees",
-            )
-        if not turns or not turns[-1].ends:
-            self.problem(
-                first - 1,
-                "dialogue never ends: its last line must be 'expect: EOF' (the program exits)",
-            )
-        return command, tuple(turns)
+        return read_dialogue(token, self.problem)
 
     def check_block(self, token: Token, step: _Builder) -> None:
         """A `yaml {check}` fence: a list of checks with their parameters."""
@@ -428,6 +395,7 @@ class _Parser:
         title = str(self.meta.get("title", ""))
         builders: list[_Builder] = []
         intro_end = len(self.lines)
+        intro_cuts: list[tuple[int, int]] = []
         i = 0
         while i < len(tokens):
             token = tokens[i]
@@ -446,6 +414,14 @@ class _Parser:
                 continue
             if builders:
                 i = self.read_block(tokens, i, builders[-1])
+            elif page.is_comment(token) and token.map is not None:
+                # page-only text and comments before the first step stay on the page
+                cut_end = token.map[1]
+                if page.PAGE_ONLY.match(token.content) and i + 1 < len(tokens):
+                    i, cut_end = page.block_end(tokens, i + 1)
+                else:
+                    i += 1
+                intro_cuts.append((token.map[0], cut_end))
             else:
                 if token.type == "fence" and token.info.strip():
                     lang, attrs, _ = split_info(token.info)
@@ -465,11 +441,10 @@ class _Parser:
         if not builders and not any(p.line == 1 for p in self.problems):
             self.problem(1, "the chapter has no steps: each step is a '## Title {#id}' heading")
         steps = self.finish(builders, hosts, platforms, variables)
-        intro_lines = self.lines[:intro_end]
         front_end = (
             tokens[0].map[1] if tokens and tokens[0].type == "front_matter" and tokens[0].map else 0
         )
-        intro = "\n".join(intro_lines[front_end:]).strip()
+        intro = page.cut_lines(self.lines, intro_cuts, front_end, intro_end).strip()
         return Chapter(
             id=str(self.meta.get("id", "")),
             title=title,
@@ -522,9 +497,12 @@ class _Parser:
             attrs, error = parse_attrs(match.group("attrs"))
             if error:
                 self.problem(line, error)
-        for key in attrs:
-            if key not in STEP_ATTRS:
-                self.problem(line, f"unknown step attribute '{key}'")
+        self.step_attrs_known(attrs, line)
+        shown = sorted(k for k in attrs if k != "id")
+        if shown:
+            self.problem(line, f"step attributes in the heading ({', '.join(shown)}): a "
+                         "code-hosting site shows them as text; put them in a "
+                         "'<!-- step: ... -->' line under the heading", "warning")
         step_id = str(attrs.get("id", ""))
         if not step_id:
             self.problem(line, f"step '{title}' has no id: write '## {title} {{#some-id}}'")
@@ -532,9 +510,33 @@ class _Parser:
             self.problem(line, f"step id '{step_id}' must be lowercase letters, digits and '-'")
         return _Builder(step_id, title, line, attrs, start=token_map[1])
 
+    def step_attrs_known(self, attrs: Mapping[str, str | bool], line: int) -> None:
+        """Report attributes a step does not have."""
+        for key in attrs:
+            if key not in STEP_ATTRS:
+                self.problem(line, f"unknown step attribute '{key}'")
+
+    def read_page_markup(self, tokens: list[Token], i: int, step: _Builder) -> int:
+        """`<!-- step: ... -->`, `<!-- page-only -->`, `<details>`: cut from the lab's text."""
+        token = tokens[i]
+        found = page.STEP_COMMENT.match(token.content)
+        if found and token.map is not None:
+            attrs, error = parse_attrs(found.group("attrs"))
+            if error:
+                self.problem(token.map[0] + 1, error)
+            if "id" in attrs:
+                self.problem(token.map[0] + 1, "the step's id belongs in its heading ('{#id}')")
+            self.step_attrs_known(attrs, token.map[0] + 1)
+            step.attrs.update({k: v for k, v in attrs.items() if k != "id"})
+        after, cut, step.details = page.markup_cut(tokens, i, step.details)
+        step.cut.append((*cut, None))
+        return after
+
     def read_block(self, tokens: list[Token], i: int, step: _Builder) -> int:
         """Take a fence or hint quote into the current step; return the next token index."""
         token = tokens[i]
+        if token.type == "html_block" and token.level == 0 and token.map is not None:
+            return self.read_page_markup(tokens, i, step)
         if token.type == "fence" and token.map is not None:
             lang, attrs, error = split_info(token.info)
             line = token.map[0] + 1
@@ -551,6 +553,12 @@ class _Parser:
                         "warning",
                     )
                 block = self.command_block(token, lang, attrs)
+                label, problem = page.label_cut(tokens, i, block.platform, bool(block.solve),
+                                                step.details)
+                if label is not None:
+                    step.cut.append((*label, None))
+                if problem:
+                    self.problem(line, problem, "warning")
                 if block.solve:
                     step.solve.append(block)
                     step.cut.append((token.map[0], token.map[1], None))
@@ -619,6 +627,7 @@ class _Parser:
                     hints=tuple(b.hints),
                     gate=cast(GatePolicy, gate),
                     skippable=bool(b.attrs.get("skip", False)),
+                    reboot=bool(b.attrs.get("reboot", False)),
                     holds_before=str(holds) if holds else None,
                     parts=parts,
                 )

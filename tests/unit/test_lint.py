@@ -75,8 +75,8 @@ def test_translation_with_other_ids_or_checks_fails() -> None:
     problems = [str(p) for p in lint([str(FIXTURES / "chapters" / "translation-bad")])]
     en = FIXTURES / "chapters" / "translation-bad" / "en.md"
     assert f"{en}:1: step 'send' of ja.md is missing here" in problems
-    assert f"{en}:60: step 'send-mail' is not in ja.md" in problems
-    assert f"{en}:41: step 'user' has other checks than in ja.md (line 46)" in problems
+    assert f"{en}:72: step 'send-mail' is not in ja.md" in problems
+    assert f"{en}:51: step 'user' has other checks than in ja.md (line 56)" in problems
 
 
 def test_unknown_check_suggests_the_near_name(tmp_path) -> None:

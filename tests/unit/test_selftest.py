@@ -32,7 +32,9 @@ true
   holds: a default value
 ```
 
-## Look {#look holds="a checking step only"}
+## Look {#look}
+
+<!-- step: holds="a checking step only" -->
 
 ```sh
 true
