@@ -3,6 +3,8 @@
 `mail_delivered` reads the user's mbox (/var/mail/USER or /var/spool/mail/USER, whichever
 exists) with the mailbox module, never grep: headers are decoded, so a Japanese subject
 matches. Reading another user's mailbox needs root (mode 0660, owner USER, group mail).
+With `read: yes` the message must also have been read: s-nail and mutt write `Status: RO`
+into the mbox when they leave it, and Dovecot keeps IMAP's \\Seen flag as the same `R`.
 
 `mail_log_delivery` reads the mail log lines written since the step started (the platform's
 log file, else the journal) and follows Postfix's delivery records:
@@ -15,7 +17,7 @@ reply to the host name (`@mail.example1.jp`) or the receiver's mydestination, `N
 host` the receiver's firewall, `Connection refused` its Postfix or inet_interfaces, `loops
 back to myself` mydestination.
 
-Diagnoses: mail.no-mailbox, mail.not-delivered, mail.from-differs, mail.not-sent,
+Diagnoses: mail.no-mailbox, mail.not-delivered, mail.unread, mail.from-differs, mail.not-sent,
 mail.wrong-route, mail.deferred, mail.bounced, mail.reply-to-hostname, mail.unknown-user,
 postfix.unknown-restriction, postfix.relay-denied-by-peer, postfix.peer-refused,
 postfix.mydestination, firewall.closed, dns.unreachable, dns.missing-record, net.timeout,
@@ -50,7 +52,8 @@ from maillab_tui.mail.mbox import mailbox_path, read_mbox
     told={"subject_pattern": "regex"},
 )
 def mail_delivered(ctx: Context, user: str, subject_pattern: str,
-                   from_pattern: str | None = None, path: str | None = None) -> Result:
+                   from_pattern: str | None = None, path: str | None = None,
+                   read: bool = False) -> Result:
     """Read the mbox with the mailbox module and look for the message (last 500 messages).
 
     Parameters:
@@ -58,6 +61,7 @@ def mail_delivered(ctx: Context, user: str, subject_pattern: str,
         subject_pattern: a regex the decoded Subject must match
         from_pattern: a regex the From header (or envelope sender) must match
         path: the mbox file (default /var/mail/USER or /var/spool/mail/USER)
+        read: the message must also be read (Status: RO, IMAP's \\Seen)
     """
     try:
         subject_re = re.compile(subject_pattern)
@@ -87,10 +91,20 @@ def mail_delivered(ctx: Context, user: str, subject_pattern: str,
     by_subject = [m for m in messages if subject_re.search(m.subject)]
     hits = [m for m in by_subject
             if from_re is None or from_re.search(m.sender) or from_re.search(m.envelope)]
+    if hits and read and not any(m.read for m in hits):
+        reader = "mail" if ctx.platform == "almalinux9" else "s-nail"
+        return failed(t(f"{name} のメール（{hits[-1].subject}）はまだ読まれていません",
+                        f"the message in {name} ({hits[-1].subject}) has not been read"),
+                      [f"{name}: {len(messages)} messages", hits[-1].shown() + "  (unread)"],
+                      diagnose("mail.unread", where=name, reader=reader))
     if hits:
-        return passed(t(f"{name} にメールが届いています（{hits[-1].subject}）",
-                        f"{name} holds the message ({hits[-1].subject})"),
-                      [f"{name}: {len(messages)} messages", hits[-1].shown()])
+        shown = next((m for m in reversed(hits) if m.read), hits[-1]) if read else hits[-1]
+        return passed(t(f"{name} にメールが届いています（{shown.subject}）"
+                        + ("。読まれています" if read else ""),
+                        f"{name} holds the message ({shown.subject})"
+                        + (", and it was read" if read else "")),
+                      [f"{name}: {len(messages)} messages",
+                       shown.shown() + ("  (read)" if shown.read else "")])
     if by_subject:
         actual = by_subject[-1].sender or by_subject[-1].envelope
         return failed(t(f"件名の合うメールの差出人が {actual} です",

@@ -59,9 +59,10 @@ this table and that catalogue equal.
 | dovecot.mail-privileged-group | `file_dotlock_create(...) failed: Permission denied` | imap_login, pop3_login, mail_log_clean |
 | dovecot.internal-error | SERVERBUG without a known cause in the log | imap_login, pop3_login |
 | mail.no-mailbox | /var/mail/USER does not exist | mail_delivered |
+| mail.unread | the mail arrived but was not read (no Status: RO) | mail_delivered |
 | mail.not-delivered | no message with the subject (and sender) | mail_delivered, imap_login, pop3_login |
 | mail.from-differs | the subject matches, the sender does not | mail_delivered |
-| client.no-account | neither Thunderbird nor NeoMutt is set up | mail_client_account |
+| client.no-account | neither Thunderbird nor Mutt is set up | mail_client_account |
 | thunderbird.no-profile | no profiles.ini | thunderbird_account |
 | thunderbird.no-account | no account for the IMAP host in prefs.js | thunderbird_account, mail_client_account |
 | thunderbird.incoming-protocol | the incoming server is POP3, not IMAP | thunderbird_account, mail_client_account |
@@ -76,10 +77,10 @@ this table and that catalogue equal.
 | thunderbird.smtp-security | outgoing connection security is not None | thunderbird_account, mail_client_account |
 | thunderbird.smtp-auth | outgoing authentication is not Normal password (or the client sent without AUTH) | thunderbird_account, mail_client_account, thunderbird_seen |
 | thunderbird.identity-email | the account's address | thunderbird_account, mail_client_account |
-| neomutt.imap-url | folder / spoolfile is not imap://HOST:143/ | mail_client_account |
-| neomutt.imap-user | imap_user (or the URL's user) | mail_client_account |
-| neomutt.smtp-url | smtp_url is not smtp://USER@HOST:25/ | mail_client_account |
-| neomutt.force-tls | ssl_force_tls = yes | mail_client_account |
+| mutt.imap-url | folder / spoolfile is not imap://HOST:143/ | mail_client_account |
+| mutt.imap-user | imap_user (or the URL's user) | mail_client_account |
+| mutt.smtp-url | smtp_url is not smtp://USER@HOST:25/ | mail_client_account |
+| mutt.force-tls | ssl_force_tls = yes | mail_client_account |
 | client.smtp-not-seen | no `sasl_username=USER` in the log since the step started | thunderbird_seen |
 | client.imap-not-seen | no `imap-login: Login: user=<USER>` since the step started | thunderbird_seen |
 | dvd.no-disc | no disc in the optical drive | dvd_mounted |

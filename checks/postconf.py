@@ -174,11 +174,13 @@ def postconf(
     if expanded_value is not None and expanded_value != value:
         shown += f"  (→ {expanded_value})"
 
+    form_differs = False
     if expect is not None:
         ok = same_list(value, expect, ordered=is_ordered)
         if not ok and expanded_value is not None:
             ok = same_list(expanded_value, _expanded_expectation(ctx, base, expect),
                            ordered=is_ordered)
+            form_differs = ok
         if not ok:
             typo = _typo_of(ctx, base, param, unused)
             if typo is not None:
@@ -231,4 +233,10 @@ def postconf(
                     for u in everything]
             return failed(result.message, more, result.diagnosis)
 
+    if form_differs:
+        return passed(t(f"{param} は期待どおりです（「{value}」は教科書の「{expect}」と書き方が"
+                        "違いますが、Postfix が読む値は同じです）",
+                        f"{param} is as expected ('{value}' is written differently from the "
+                        f"textbook's '{expect}', but Postfix reads the same)"),
+                      [shown, f"expected: {param} = {expect}"])
     return passed(t(f"{param} は期待どおりです", f"{param} is as expected"), [shown])

@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reset", help="put a host back to its freshly built state")
     p.add_argument("host")
 
+    p = sub.add_parser("reboot", help="reboot a host as `sudo reboot` does (its changes are kept)",
+                       description="Reboot HOST from inside (systemctl reboot) and wait until "
+                       "its systemd has settled again: what a learner's reboot does.")
+    p.add_argument("host")
+
     p = sub.add_parser(
         "dns", help="the lab DNS's records: list, hide one, restore",
         description="List the records the lab's DNS server serves, or hide one (as a DNS "
@@ -128,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
             return lab.tui(args.host)
         if args.command == "reset":
             lab.reset(args.host)
+            return 0
+        if args.command == "reboot":
+            lab.reboot(args.host)
             return 0
         if args.command == "dns":
             return _dns(lab, args.action, args.type, args.name)

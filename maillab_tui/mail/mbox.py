@@ -15,11 +15,16 @@ from maillab_tui.mail.sessions import decoded
 
 @dataclass(frozen=True)
 class MessageSummary:
-    """The envelope sender, From and Subject of one message."""
+    """The envelope sender, From and Subject of one message, and whether it was read.
+
+    A mail reader marks a message read in the mbox itself: s-nail and mutt write `Status: RO`
+    when they save the mailbox, Dovecot stores IMAP's \\Seen flag as the same `R`.
+    """
 
     envelope: str
     sender: str
     subject: str
+    read: bool = False
 
     def shown(self) -> str:
         """`From: ... Subject: ...` for evidence."""
@@ -51,7 +56,7 @@ def read_mbox(path: Path, limit: int = 500) -> list[MessageSummary]:
             message = box.get_message(key)
             envelope = (message.get_from() or "").split(" ", 1)[0]
             out.append(MessageSummary(envelope, decoded(message.get("From")),
-                                      decoded(message.get("Subject"))))
+                                      decoded(message.get("Subject")), "R" in message.get_flags()))
         return out
     finally:
         box.close()

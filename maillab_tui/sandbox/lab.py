@@ -748,6 +748,32 @@ class Lab:
             self._wait_ready(h)
             log(f"{h.name} reset ({time.monotonic() - started:.1f} s)")
 
+    def reboot(self, host: str, timeout: float = READY_TIMEOUT) -> None:
+        """Reboot one host from inside, as a learner's `sudo reboot`, and wait for it again.
+
+        systemd-nspawn exits 133 when the host reboots and the wrapper starts it again on the
+        same upper layer and network namespace (nothing of the host's work is lost)."""
+        preflight.check_run()
+        h = self.host(host)
+        before = self.init_pid(h.name)
+        if not before:
+            raise SandboxError(f"{h.name} is not running", "start the lab with `sandbox up`")
+        started = time.monotonic()
+        self.exec(h.name, ["systemctl", "reboot"], timeout=30)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = self.init_pid(h.name)
+            if now and now != before:
+                break
+            entry = self._load()["hosts"].get(h.name, {})
+            if not pid_alive(entry.get("wrapper_pid")):
+                raise SandboxError(f"{h.name} did not come back after the reboot")
+            time.sleep(0.2)
+        else:
+            raise SandboxError(f"{h.name} did not reboot within {timeout:.0f} s")
+        self._wait_ready(h)
+        log(f"{h.name} rebooted ({time.monotonic() - started:.1f} s)")
+
     # -- messages -------------------------------------------------------------------------
 
     def summary(self) -> str:

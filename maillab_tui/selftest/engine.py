@@ -428,6 +428,13 @@ class SelfTest:
             ok, detail = False, f"{type(exc).__name__}: {exc}"
         return Phase(name, ok, time.monotonic() - started, detail)
 
+    def phase_reboot(self, host: str) -> Phase:
+        """Reboot `host` for real (`sandbox reboot`) and wait until it has settled."""
+        started = time.monotonic()
+        code, out = self.sandbox(["reboot", host])
+        return Phase("reboot", code == 0, time.monotonic() - started,
+                     "" if code == 0 else out[-2000:])
+
     def steps(self) -> list[Step]:
         """The steps to walk, starting at --from when given."""
         steps = list(self.chapter.steps)
@@ -458,6 +465,9 @@ class SelfTest:
                        and h not in stopped and (hosts is None or h in hosts)]
             began = time.time() - 1.0
             done = {h: StepRun(step.id, h, [self.phase_run("run", h, step)]) for h in targets}
+            if step.reboot:
+                for h in targets:
+                    done[h].phases.append(self.phase_reboot(h))
             for h in targets:
                 if step.checks_for(self.platform, h):
                     done[h].phases.append(self.phase_checks("after", h, step, True, 1.0, began))
@@ -482,6 +492,9 @@ class SelfTest:
                     runs[h].phases.append(self.phase_checks("before", h, step, False, 0.0, began))
             for h in targets:
                 runs[h].phases.append(self.phase_run("run", h, step))
+            if step.reboot:  # the step is proven by a real reboot, as the learner does it
+                for h in targets:
+                    runs[h].phases.append(self.phase_reboot(h))
             for h in targets:
                 if has_checks[h]:
                     runs[h].phases.append(self.phase_checks("after", h, step, True, 1.0, began))
