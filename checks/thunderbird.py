@@ -1,4 +1,4 @@
-"""Mail client checks: the account settings of Thunderbird (or NeoMutt), and the server saw it.
+"""Mail client checks: the account settings of Thunderbird (or Mutt), and the server saw it.
 
 `thunderbird_account` finds the default profile through ~/.thunderbird/profiles.ini (an
 `[Install...]` `Default=` wins over `[ProfileN]` `Default=1`; paths are relative to the ini
@@ -9,10 +9,10 @@ authMethod 3 = normal password, port 0/absent = 143 for IMAP, 110 for POP3, 25 f
 Thunderbird writes prefs.js when settings change and when it exits; a profile with a `lock`
 file is in use, and the message says so when the account is missing.
 
-`mail_client_account` accepts either Thunderbird or a terminal client: ~/.neomuttrc
-(also ~/.config/neomutt/neomuttrc, ~/.muttrc, ~/.mutt/muttrc) with `folder =
+`mail_client_account` accepts either Thunderbird or a terminal client: ~/.muttrc
+(also ~/.mutt/muttrc, and NeoMutt's ~/.neomuttrc, ~/.config/neomutt/neomuttrc) with `folder =
 imap://HOST:143/`, `imap_user`, `smtp_url = smtp://USER@HOST:25/` — so the step can be done
-and checked on a host without a desktop. NeoMutt defaults: imap_user is the local login name;
+and checked on a host without a desktop. Mutt's defaults: imap_user is the local login name;
 an smtp_url without a user does not authenticate (relay would be refused).
 
 `thunderbird_seen` (also named `mail_client_seen`) reads the mail log since the step started
@@ -25,8 +25,8 @@ Diagnoses: thunderbird.no-profile, thunderbird.no-account, thunderbird.incoming-
 thunderbird.imap-host, thunderbird.imap-port, thunderbird.imap-user,
 thunderbird.imap-security, thunderbird.imap-auth, thunderbird.smtp-host,
 thunderbird.smtp-port, thunderbird.smtp-user, thunderbird.smtp-security, thunderbird.smtp-auth,
-thunderbird.identity-email, neomutt.imap-url, neomutt.imap-user, neomutt.smtp-url,
-neomutt.force-tls, client.no-account, client.smtp-not-seen, client.imap-not-seen, and log
+thunderbird.identity-email, mutt.imap-url, mutt.imap-user, mutt.smtp-url,
+mutt.force-tls, client.no-account, client.smtp-not-seen, client.imap-not-seen, and log
 causes (smtp.auth-failed, saslauthd.unreachable, dovecot.auth-failed ...).
 """
 
@@ -56,7 +56,7 @@ from maillab_tui.mail.maillog import MailLog, finding_diagnosis, known_problems,
 # Where Thunderbird keeps profiles.ini: the distribution package, then Flatpak and Snap.
 _TB_DIRS = (".thunderbird", ".var/app/org.mozilla.Thunderbird/.thunderbird",
             "snap/thunderbird/common/.thunderbird")
-_MUTT_FILES = (".neomuttrc", ".config/neomutt/neomuttrc", ".muttrc", ".mutt/muttrc")
+_MUTT_FILES = (".muttrc", ".mutt/muttrc", ".neomuttrc", ".config/neomutt/neomuttrc")
 
 
 @dataclass(frozen=True)
@@ -242,8 +242,8 @@ def _thunderbird(ctx: Context, want: Expected, home: str,
                   [*evidence, *extra], first)
 
 
-def _neomutt(ctx: Context, want: Expected, home: str) -> Result | None:
-    """The NeoMutt/Mutt verdict, or None when the user has no muttrc at all."""
+def _mutt(ctx: Context, want: Expected, home: str) -> Result | None:
+    """The Mutt (or NeoMutt) verdict, or None when the user has no muttrc at all."""
     for relative in _MUTT_FILES:
         name = str(PurePosixPath(home) / relative)
         text = _read(ctx, name)
@@ -264,12 +264,12 @@ def _neomutt(ctx: Context, want: Expected, home: str) -> Result | None:
         actual = str(folder) if folder else settings.get("folder", "(なし)")
         return failed(t(f"{name} の IMAP サーバーの設定が違います",
                         f"{name}: the IMAP server differs"),
-                      shown, diagnose("neomutt.imap-url", file=name, actual=actual,
+                      shown, diagnose("mutt.imap-url", file=name, actual=actual,
                                       expected=expected_imap))
     imap_user = folder.user or settings.get("imap_user", "") or want.user  # default: $USER
     if imap_user != want.imap_user:
         return failed(t(f"{name} の IMAP ユーザー名が違います", f"{name}: the IMAP user differs"),
-                      shown, diagnose("neomutt.imap-user", file=name, actual=imap_user,
+                      shown, diagnose("mutt.imap-user", file=name, actual=imap_user,
                                       expected=want.imap_user))
     expected_smtp = f"smtp://{want.smtp_user}@{want.smtp_host}:{want.smtp_port}/"
     smtp = parse_mail_url(settings.get("smtp_url", ""))
@@ -278,13 +278,13 @@ def _neomutt(ctx: Context, want: Expected, home: str) -> Result | None:
             or smtp.port != want.smtp_port or smtp_user != want.smtp_user:
         actual = str(smtp) if smtp else settings.get("smtp_url", "(なし)")
         return failed(t(f"{name} の smtp_url が違います", f"{name}: smtp_url differs"),
-                      shown, diagnose("neomutt.smtp-url", file=name, actual=actual,
+                      shown, diagnose("mutt.smtp-url", file=name, actual=actual,
                                       expected=expected_smtp))
     if settings.get("ssl_force_tls", "no").lower() in ("yes", "true", "1"):
         return failed(t(f"{name} で ssl_force_tls = yes です", f"{name} sets ssl_force_tls = yes"),
-                      shown, diagnose("neomutt.force-tls", file=name))
-    return passed(t(f"NeoMutt の設定（{name}）は正しいです",
-                    f"the NeoMutt settings ({name}) are right"),
+                      shown, diagnose("mutt.force-tls", file=name))
+    return passed(t(f"Mutt の設定（{name}）は正しいです",
+                    f"the Mutt settings ({name}) are right"),
                   shown)
 
 
@@ -331,8 +331,8 @@ def thunderbird_account(ctx: Context, user: str | None = None, home: str | None 
 
 @check(
     "mail_client_account",
-    "メールクライアント（Thunderbird か NeoMutt）のアカウントが表のとおり / "
-    "A mail client account (Thunderbird or NeoMutt) is set up as in the table.",
+    "メールクライアント（Thunderbird か Mutt）のアカウントが表のとおり / "
+    "A mail client account (Thunderbird or Mutt) is set up as in the table.",
     docs=_ACCOUNT_PARAMS,
 )
 def mail_client_account(ctx: Context, user: str | None = None, home: str | None = None,
@@ -344,7 +344,7 @@ def mail_client_account(ctx: Context, user: str | None = None, home: str | None 
     where_home = _home(ctx, want.user, home)
     try:
         tb = _thunderbird(ctx, want, where_home, None)
-        mutt = _neomutt(ctx, want, where_home)
+        mutt = _mutt(ctx, want, where_home)
     except _Denied as exc:
         return _denied(str(exc), want.user)
     for result in (tb, mutt):
@@ -354,7 +354,7 @@ def mail_client_account(ctx: Context, user: str | None = None, home: str | None 
         return failed(t(f"{want.user} のメールクライアントの設定がありません",
                         f"{want.user} has no mail client set up"),
                       [f"{where_home}/.thunderbird/profiles.ini: no such file",
-                       f"{where_home}/.neomuttrc: no such file"],
+                       f"{where_home}/.muttrc: no such file"],
                       diagnose("client.no-account", user=want.user, host=want.imap_host,
                                home=where_home))
     if tb is not None and mutt is not None:

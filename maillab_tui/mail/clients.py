@@ -191,7 +191,7 @@ def thunderbird_accounts(prefs: Mapping[str, Any]) -> list[ThunderbirdAccount]:
     return out
 
 
-# --------------------------------------------------------------------------- neomutt / mutt
+# --------------------------------------------------------------------------- mutt (and neomutt)
 
 _SET = re.compile(r"^\s*set\s+(.*)$")
 

@@ -120,7 +120,7 @@ CATALOGUE: dict[str, Entry] = {
         "原因です（例: no SASL authentication mechanisms）。",
         "the connection was closed at once: smtpd dies right after starting. The fatal: line in "
         "the log says why (e.g. no SASL authentication mechanisms).",
-        "sudo grep -E 'fatal|panic' {log} | tail -5",
+        "{log} | grep -E 'fatal|panic' | tail -5",
     ),
     # ---------------------------------------------------------------- SMTP dialogue
     "postfix.myhostname": Entry(
@@ -260,7 +260,7 @@ CATALOGUE: dict[str, Entry] = {
     "smtp.unexpected-reply": Entry(
         "想定していない応答です: {reply}",
         "an unexpected reply: {reply}",
-        "sudo tail -20 {log}",
+        "{log} | tail -20",
     ),
     # ---------------------------------------------------------------- the mail log
     "mail.not-sent": Entry(
@@ -269,7 +269,7 @@ CATALOGUE: dict[str, Entry] = {
         "送ります）",
         "no delivery record for {to} (to=<{to}> ... status=) since the step started: was the "
         "mail sent? (s-nail sends after you answer yes to Send this message?)",
-        "sudo tail -20 {log}; postqueue -p",
+        "{log} | tail -20; postqueue -p",
     ),
     "mail.deferred": Entry(
         "配送が保留（deferred）になっています。理由: {reason}",
@@ -279,7 +279,7 @@ CATALOGUE: dict[str, Entry] = {
     "mail.bounced": Entry(
         "配送できず、エラーメールが返されました（bounced）。理由: {reason}",
         "delivery failed and the mail was returned (bounced): {reason}",
-        "sudo tail -20 {log}",
+        "{log} | tail -20",
     ),
     "mail.wrong-route": Entry(
         "{to} 宛てのメールは {actual} に配送されました（期待 {expected}）。",
@@ -423,14 +423,22 @@ CATALOGUE: dict[str, Entry] = {
         "ログの status= で配送の結果を確かめてください。",
         "{path} does not exist: no mail has been delivered to {user} yet. The status= in the "
         "sender's log says what happened to the mail.",
-        "sudo tail -20 {log}",
+        "{log} | tail -20",
     ),
     "mail.not-delivered": Entry(
         "{where} に条件（{wanted}）に合うメールがありません。送信したか、送信側のログの "
         "status= で配送の結果を確かめてください。",
         "{where} has no mail matching {wanted}: was it sent? The status= in the sender's log "
         "says what happened to it.",
-        "sudo tail -20 {log}",
+        "{log} | tail -20",
+    ),
+    "mail.unread": Entry(
+        "メールは {where} に届いていますが、まだ読まれていません。メールを読むコマンド"
+        "（{reader}）で一覧の番号を入力してメールを表示し、q で終わると、読んだ印"
+        "（Status: RO）が付きます。",
+        "the mail is in {where} but has not been read yet: open it in the mail reader "
+        "({reader}) by its number and leave with q; that marks it read (Status: RO).",
+        "{reader}",
     ),
     "mail.from-differs": Entry(
         "件名の合うメールはありますが、差出人が {actual} です（期待 /{expected}/）。",
@@ -440,8 +448,8 @@ CATALOGUE: dict[str, Entry] = {
     # ---------------------------------------------------------------- mail clients
     "client.no-account": Entry(
         "{user} のメールクライアントの設定が見つかりません（Thunderbird の prefs.js にも "
-        "~/.neomuttrc にも {host} のアカウントがありません）。",
-        "no mail client account for {user} (neither Thunderbird's prefs.js nor ~/.neomuttrc "
+        "~/.muttrc にも {host} のアカウントがありません）。",
+        "no mail client account for {user} (neither Thunderbird's prefs.js nor ~/.muttrc "
         "has an account for {host}).",
         "ls -la {home}",
     ),
@@ -521,22 +529,22 @@ CATALOGUE: dict[str, Entry] = {
         "the account's email address is {actual}, expected {expected}.",
         "アカウント設定 → メールアドレス",
     ),
-    "neomutt.imap-url": Entry(
+    "mutt.imap-url": Entry(
         "{file} の folder / spoolfile が {actual} です（期待 {expected}）。",
         "folder / spoolfile in {file} is {actual}, expected {expected}.",
         "set folder = \"{expected}\"",
     ),
-    "neomutt.imap-user": Entry(
+    "mutt.imap-user": Entry(
         "{file} の IMAP ユーザー名が {actual} です（期待 {expected}）。",
         "the IMAP user name in {file} is {actual}, expected {expected}.",
         "set imap_user = \"{expected}\"",
     ),
-    "neomutt.smtp-url": Entry(
+    "mutt.smtp-url": Entry(
         "{file} の smtp_url が {actual} です（期待 {expected}）。",
         "smtp_url in {file} is {actual}, expected {expected}.",
         "set smtp_url = \"{expected}\"",
     ),
-    "neomutt.force-tls": Entry(
+    "mutt.force-tls": Entry(
         "{file} で ssl_force_tls = yes になっています。この実習のサーバーは暗号化しないので"
         "接続できません。",
         "{file} sets ssl_force_tls = yes: this lab's servers do not encrypt, so it cannot "
@@ -550,14 +558,14 @@ CATALOGUE: dict[str, Entry] = {
         "since the step started the server log shows no SMTP AUTH as {user} "
         "(sasl_username={user}): was mail sent from the client? Check the outgoing server "
         "settings (port 25, normal password).",
-        "sudo grep sasl_username {log} | tail -3",
+        "{log} | grep sasl_username | tail -3",
     ),
     "client.imap-not-seen": Entry(
         "このステップを始めてから、{user} の IMAP ログインがサーバーのログにありません"
         "（imap-login: Login: user=<{user}>）。メールクライアントで受信しましたか？",
         "since the step started the server log shows no IMAP login of {user} (imap-login: "
         "Login: user=<{user}>): did the client fetch mail?",
-        "sudo grep imap-login {log} | tail -3",
+        "{log} | grep imap-login | tail -3",
     ),
     # ---------------------------------------------------------------- the DVD
     "dvd.no-disc": Entry(
@@ -600,8 +608,14 @@ def diagnose(code: str, **values: object) -> Diagnosis:
 
 
 def mail_log_hint(platform: str | None) -> str:
-    """The mail log a learner reads on this platform, for suggestions."""
-    return "/var/log/maillog" if platform == "almalinux9" else "/var/log/mail.log"
+    """The command that prints this platform's mail log, for suggestions (`{log} | tail -20`).
+
+    AlmaLinux's rsyslog writes /var/log/maillog (root only); a stock Debian 12 has no rsyslog,
+    and its journal holds the mail log whether or not rsyslog was added.
+    """
+    if platform == "almalinux9":
+        return "sudo cat /var/log/maillog"
+    return "sudo journalctl -q --no-pager -u postfix@- -u dovecot -u saslauthd"
 
 
 __all__ = ["CATALOGUE", "Entry", "diagnose", "mail_log_hint"]

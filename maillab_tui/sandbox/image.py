@@ -40,20 +40,23 @@ from maillab_tui.sandbox.util import (
     umount_all,
 )
 
-BUILD_VERSION = 3
+BUILD_VERSION = 4
 """Bump whenever the build steps change in a way that changes the image."""
 
 IMAGE_PACKAGES = (
     "systemd", "systemd-sysv", "dbus", "iproute2", "iputils-ping", "netbase", "sudo",
-    "rsyslog", "logrotate", "python3", "python3-venv", "vim", "nano", "less", "dnsutils",
+    "logrotate", "python3", "python3-venv", "vim", "nano", "less", "dnsutils",
     "procps", "locales", "ca-certificates", "tzdata", "whiptail", "apt-utils",
-    "bash-completion", "debconf-utils",
+    "bash-completion",
 )
-"""Installed in every host: a small Debian server with systemd, but no mail software."""
+"""Installed in every host: a small Debian server with systemd, but no mail software. As a
+stock Debian 12 it has no rsyslog (the journal is the log; no /var/log/mail.log) and no
+debconf-utils; python3-venv and dnsutils are what the lab itself needs (maillab-tui's venv,
+and `dig`, which the chapter uses as the textbook's previous chapter left it)."""
 
 REPO_PACKAGES = (
     "postfix", "sasl2-bin", "libsasl2-modules", "s-nail", "dovecot-core", "dovecot-imapd",
-    "dovecot-pop3d", "firewalld", "neomutt", "openssh-server",
+    "dovecot-pop3d", "firewalld", "mutt", "thunderbird", "openssh-server",
 )
 """What the chapter (and later issues) install inside the hosts, offered offline with all deps."""
 
@@ -379,7 +382,7 @@ locale-gen
 update-locale LANG={HOST_LANG}
 ln -sf /usr/share/zoneinfo/{TIMEZONE} /etc/localtime
 echo {TIMEZONE} > /etc/timezone
-useradd -m -s /bin/bash -G adm,cdrom,sudo,dip,plugdev {ADMIN_USER}
+useradd -m -s /bin/bash -G cdrom,sudo,dip,plugdev {ADMIN_USER}
 echo {shlex.quote(f"{ADMIN_USER}:{ADMIN_PASSWORD}")} | chpasswd
 python3 -m venv {VENV}
 {VENV}/bin/pip install -q --disable-pip-version-check --no-index --find-links /tmp/wheelhouse {deps}
@@ -529,7 +532,7 @@ Debian GNU/Linux 12 "Bookworm" - lab DVD
 ========================================
 
 This disc holds the packages of the mail-server chapter (postfix, sasl2-bin,
-libsasl2-modules, s-nail, dovecot, firewalld, neomutt, openssh-server) and
+libsasl2-modules, s-nail, dovecot, firewalld, mutt, thunderbird, openssh-server) and
 everything they depend on, as .deb files under pool/.
 
 Mount it and install a package from it, for example:

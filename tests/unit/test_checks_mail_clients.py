@@ -1,4 +1,6 @@
-"""Mail client checks against real profile files: profiles.ini, prefs.js, ~/.neomuttrc."""
+"""Mail client checks against real profile files: profiles.ini, prefs.js, ~/.muttrc.
+
+NeoMutt's ~/.neomuttrc is read too."""
 
 from __future__ import annotations
 
@@ -154,7 +156,7 @@ def test_thunderbird_unreadable_home_is_an_error(tmp_path: Path,
     assert "root" in text(result)
 
 
-NEOMUTTRC = """set realname = "user1"
+MUTTRC = """set realname = "user1"
 set from = "user1@example1.jp"
 set imap_user = "user1"
 set folder = "imap://mail.example1.jp:143/"
@@ -165,7 +167,7 @@ set ssl_force_tls = no
 """
 
 
-def muttrc(tmp_path: Path, text_: str, name: str = ".neomuttrc") -> None:
+def muttrc(tmp_path: Path, text_: str, name: str = ".muttrc") -> None:
     (tmp_path / "etc").mkdir(exist_ok=True)
     (tmp_path / "etc/passwd").write_text("user1:x:1001:1001::/home/user1:/bin/bash\n")
     path = tmp_path / "home/user1" / name
@@ -173,34 +175,41 @@ def muttrc(tmp_path: Path, text_: str, name: str = ".neomuttrc") -> None:
     path.write_text(text_)
 
 
-def test_mail_client_account_with_the_chapters_neomuttrc(tmp_path: Path) -> None:
-    muttrc(tmp_path, NEOMUTTRC)
+def test_mail_client_account_with_the_chapters_muttrc(tmp_path: Path) -> None:
+    muttrc(tmp_path, MUTTRC)
     result = run("mail_client_account", make_ctx(tmp_path), user="user1",
                  imap_host="mail.example1.jp", smtp_host="mail.example1.jp")
+    assert result.status is Status.PASS, text(result)
+    assert ".muttrc" in text(result)
+
+
+def test_mail_client_account_reads_a_neomuttrc_too(tmp_path: Path) -> None:
+    muttrc(tmp_path, MUTTRC, name=".neomuttrc")
+    result = run("mail_client_account", make_ctx(tmp_path), user="user1")
     assert result.status is Status.PASS, text(result)
     assert ".neomuttrc" in text(result)
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ('set smtp_url = "smtp://user1@mail.example1.jp:25/"',
-     'set smtp_url = "smtp://mail.example1.jp:25/"', "neomutt.smtp-url"),
+     'set smtp_url = "smtp://mail.example1.jp:25/"', "mutt.smtp-url"),
     ('set smtp_url = "smtp://user1@mail.example1.jp:25/"',
-     'set smtp_url = "smtp://user1@mail.example1.jp:143/"', "neomutt.smtp-url"),
+     'set smtp_url = "smtp://user1@mail.example1.jp:143/"', "mutt.smtp-url"),
     ('set folder = "imap://mail.example1.jp:143/"', 'set folder = "imaps://mail.example1.jp/"',
-     "neomutt.imap-url"),
-    ('set imap_user = "user1"', 'set imap_user = "user2"', "neomutt.imap-user"),
-    ("set ssl_force_tls = no", "set ssl_force_tls = yes", "neomutt.force-tls"),
+     "mutt.imap-url"),
+    ('set imap_user = "user1"', 'set imap_user = "user2"', "mutt.imap-user"),
+    ("set ssl_force_tls = no", "set ssl_force_tls = yes", "mutt.force-tls"),
 ])
-def test_mail_client_account_names_the_neomutt_mistake(tmp_path: Path, old: str, new: str,
+def test_mail_client_account_names_the_mutt_mistake(tmp_path: Path, old: str, new: str,
                                                        expected: str) -> None:
-    muttrc(tmp_path, NEOMUTTRC.replace(old, new))
+    muttrc(tmp_path, MUTTRC.replace(old, new))
     result = run("mail_client_account", make_ctx(tmp_path), user="user1")
     assert result.status is Status.FAIL
     assert code(result) == expected, text(result)
 
 
 def test_mail_client_account_accepts_a_muttrc_without_imap_user(tmp_path: Path) -> None:
-    lines = [x for x in NEOMUTTRC.splitlines() if "imap_user" not in x]
+    lines = [x for x in MUTTRC.splitlines() if "imap_user" not in x]
     muttrc(tmp_path, "\n".join(lines) + "\n", name=".muttrc")
     assert run("mail_client_account", make_ctx(tmp_path)).status is Status.PASS
 
@@ -212,7 +221,7 @@ def test_mail_client_account_with_thunderbird(tmp_path: Path) -> None:
 
 def test_mail_client_account_either_client_passes(tmp_path: Path) -> None:
     home(tmp_path, extra='user_pref("mail.smtpserver.smtp1.port", 143);\n')
-    muttrc(tmp_path, NEOMUTTRC)
+    muttrc(tmp_path, MUTTRC)
     assert run("mail_client_account", make_ctx(tmp_path)).status is Status.PASS
 
 
