@@ -39,13 +39,16 @@ class StepRunner:
         self.runners: dict[str, Runner] = {}
 
     def runner(self, host: str) -> Runner:
-        """One runner per host, so that captured values carry from block to block."""
+        """One runner per host, so that captured values carry from block to block; its way
+        into the host is asked again each time (a rebooted host has another init process)."""
+        prefix = self.lab.nsenter_argv(host, self.learner)  # type: ignore[attr-defined]
+        target = Target.through(prefix, self.learner, label=f"{self.learner}@{host}")
         if host not in self.runners:
-            prefix = self.lab.nsenter_argv(host, self.learner)  # type: ignore[attr-defined]
-            target = Target.through(prefix, self.learner, label=f"{self.learner}@{host}")
             self.runners[host] = Runner.for_chapter(
                 self.chapter, host, self.platform, target, record=False, autopilot=True  # type: ignore[arg-type]
             )
+        else:
+            self.runners[host].target = target
         return self.runners[host]
 
     def __call__(self, host: str, step: Step) -> tuple[bool, str]:

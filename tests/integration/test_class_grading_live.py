@@ -102,9 +102,10 @@ def test_the_hosts_reached_their_stages(classroom) -> None:
     steps = {(r.step, r.host): r for r in runs}
     assert ("install-dovecot", "host2") not in steps and ("read-mail", "host2") in steps
     assert ("summary", "host1") in steps
-    # Only the step that logs in to the peer's Dovecot can fail on host1: host2 has none yet.
+    # Only the steps that need the peer's Dovecot or its mail client can fail on host1: host2
+    # has neither yet.
     not_ok = [(r.step, r.host) for r in runs if not r.ok]
-    assert not_ok == [("imap-from-peer", "host1")], "\n".join(
+    assert not_ok == [("imap-from-peer", "host1"), ("client-send", "host1")], "\n".join(
         f"{r.step} {r.host}: {p.name}: {p.detail}" for r in runs for p in r.phases if not p.ok)
 
 
@@ -125,7 +126,7 @@ def test_the_playbook_grades_both_hosts_and_the_report_shows_them(classroom) -> 
         assert (got["score"], got["verdict"]) == (own["score"], own["verdict"])
         assert failing_steps(got) == failing_steps(own)
     host1, host2 = fetched["yamada-host1"], fetched["yamada-host2"]
-    assert failing_steps(host1) == ["imap-from-peer"]
+    assert failing_steps(host1) == ["imap-from-peer", "client-send"]
     assert failing_steps(host2)[0] == "install-dovecot"
     assert 0 < host2["score"] < host1["score"] < 100
 

@@ -214,7 +214,7 @@ def test_the_student_walks_the_chapter_in_a_real_terminal(fresh_lab: Lab) -> Non
                   "start")
 
         # an online class goes over the DVD step (optional: its gate is soft)
-        me.next_step("DVD からのインストール")
+        me.next_step("インターネットにつながらない教室")
         # terminal: the install, with sudo's own prompt, apt's question and debconf's screens
         me.next_step("Postfix と SASL と mail コマンドのインストール")
         term.keys("r")

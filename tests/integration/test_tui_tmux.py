@@ -71,6 +71,8 @@ def test_first_steps_in_a_real_terminal(host1: Lab, monkeypatch: pytest.MonkeyPa
         screen = wait_screen(session, lambda s: "用語とメールが届くまでの流れ" in s
                              and "メールサーバーの構築" in s)
         assert "メールサーバーの構築" in screen and "host1" in screen
+        tmux("send-keys", "-t", session, "n")                       # the DVD (optional)
+        wait_screen(session, lambda s: "インターネットにつながらない教室" in s)
         tmux("send-keys", "-t", session, "n")                       # install-postfix
         wait_screen(session, lambda s: "Postfix と SASL と mail コマンドのインストール" in s)
         tmux("send-keys", "-t", session, "c")
