@@ -9,8 +9,9 @@ about the current boot.
 - The unit's first start in this boot: the journal's "Started" entry of this boot
   (`journalctl -b -u UNIT MESSAGE_ID=39f53479d3a045ac8e11786248231fbf -o json`, systemd's
   catalogued "unit started" message, with its `__MONOTONIC_TIMESTAMP`); a later restart by
-  the learner (a later step restarts Postfix) does not hide it. Without the journal (a
-  learner outside `systemd-journal` asks through sudo) the unit's `ActiveEnterTimestamp`.
+  the learner (a later step restarts Postfix) does not hide it. A learner outside
+  `systemd-journal` gets the answer through sudo (the check asks for root); with no such
+  entry at all, the unit's `ActiveEnterTimestampMonotonic` stands in.
 - When the network came up: `network-online.target`'s `ActiveEnterTimestampMonotonic`.
 
 Passes when the unit is active and its first start in this boot came before start-up
@@ -39,21 +40,20 @@ from maillab_tui.check import (
     t,
 )
 from maillab_tui.checking.probes import tool_missing
+from maillab_tui.mail.maillog import journal_denied
 
 STARTED = "39f53479d3a045ac8e11786248231fbf"
 """systemd's MESSAGE_ID for "Started UNIT" (SD_MESSAGE_UNIT_STARTED, systemd's catalog)."""
-_JOURNAL_DENIED = ("insufficient permissions", "No journal files were opened")
+
+
+def _fields(text: str) -> dict[str, str]:
+    """`systemctl show -p ...`'s `Key=value` lines as a dictionary."""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
 def _show(ctx: Context, *args: str) -> dict[str, str]:
     """`systemctl show -p ...` as a dictionary."""
-    proc = ctx.run(["systemctl", "show", *args])
-    out: dict[str, str] = {}
-    for line in proc.stdout.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            out[key] = value
-    return out
+    return _fields(ctx.run(["systemctl", "show", *args]).stdout)
 
 
 def _number(value: str | None) -> int:
@@ -71,7 +71,7 @@ def _journal(ctx: Context, unit: str) -> tuple[list[dict[str, str]], list[str]] 
                     f"MESSAGE_ID={STARTED}"])
     if proc.missing:
         return [], []
-    if any(s in proc.output for s in _JOURNAL_DENIED):
+    if journal_denied(proc.output):
         return None
     started = []
     for line in proc.stdout.splitlines():
@@ -98,9 +98,9 @@ def service_started_at_boot(ctx: Context, unit: str) -> Result:
     """
     name = unit if "." in unit else f"{unit}.service"
     daemon = (ctx.daemon_units(name) or (name,))[0]
-    manager = _show(ctx, "-p", "FinishTimestampMonotonic")
+    proc = ctx.run(["systemctl", "show", "-p", "FinishTimestampMonotonic"])
+    manager = _fields(proc.stdout)
     if not manager:
-        proc = ctx.run(["systemctl", "show", "-p", "FinishTimestampMonotonic"])
         return tool_missing(proc) or error(t("systemd が動いていないため確認できません",
                                              "systemd is not running here"),
                                            proc.output.splitlines()[:2])

@@ -24,8 +24,7 @@ from maillab_tui.checking.probes import (
     permission_denied,
     tool_missing,
 )
-
-_JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users")
+from maillab_tui.mail.maillog import journal_denied
 
 
 def _start(ctx: Context, since: str) -> tuple[float | None, bool]:
@@ -58,7 +57,7 @@ def _journal(ctx: Context, start: float | None, units: list[str] | None) -> tupl
         return [], source, error(
             t("メールログのファイルがなく、journalctl も使えません",
               "there is no mail log file and journalctl cannot be used"), proc.output)
-    if any(s in proc.output for s in _JOURNAL_DENIED):
+    if journal_denied(proc.output):
         return [], source, permission_denied("the journal", ctx.platform, log=True)
     if proc.returncode != 0:
         return [], source, error(t("journalctl が失敗しました", "journalctl failed"),

@@ -20,10 +20,9 @@ from maillab_tui.check import (
     t,
 )
 from maillab_tui.checking.probes import tool_missing
+from maillab_tui.mail.maillog import journal_denied
 
 _NO_SYSTEMD = ("System has not been booted with systemd", "Failed to connect to bus")
-_JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users",
-                   "No journal files were opened")
 
 
 def _unit_name(unit: str) -> str:
@@ -35,7 +34,7 @@ def _journal_tail(ctx: Context, unit: str) -> tuple[list[str], bool]:
     """The unit's last 5 journal lines, and whether the journal was readable."""
     proc = ctx.run(["journalctl", "-u", unit, "-n", "5", "--no-pager"])
     text = proc.output
-    if proc.missing or any(s in text for s in _JOURNAL_DENIED):
+    if proc.missing or journal_denied(text):
         return [], False
     return [line for line in text.splitlines() if line and not line.startswith("-- ")], True
 

@@ -101,6 +101,18 @@ def detect_host(hosts: Mapping[str, Mapping[str, str]],
     return matches[0] if len(matches) == 1 else None
 
 
+JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users",
+                  "no journal files were opened")
+"""What journalctl says (on both platforms) when this user may not read the system's journal:
+outside `adm`/`systemd-journal` it shows only the user's own entries, or none."""
+
+
+def journal_denied(text: str) -> bool:
+    """Whether journalctl's output says the journal was not readable as this user."""
+    lowered = text.lower()
+    return any(s in lowered for s in JOURNAL_DENIED)
+
+
 def mail_log_candidates(platform: str | None) -> tuple[str, ...]:
     """Where this platform's syslog writes the mail log, most likely first."""
     info = PLATFORMS.get(platform or "")

@@ -155,6 +155,12 @@ def is_root() -> bool:
     return os.geteuid() == 0
 
 
+def sudo_argv(argv: Sequence[str]) -> list[str]:
+    """`argv` through sudo with the password on stdin (`-S`, no prompt text), asked every time
+    (`-k`: a wrong password is noticed, never a cached one)."""
+    return ["sudo", "-k", "-S", "-p", "", "--", *argv]
+
+
 def spawn(
     argv: Sequence[str],
     *,

@@ -26,7 +26,6 @@ from maillab_tui.platform import PLATFORMS
 STEP_COMMENT = re.compile(r"^\s*<!--\s*step:\s*(?P<attrs>.*?)\s*-->\s*$", re.S)
 PAGE_ONLY = re.compile(r"^\s*<!--\s*page-only\s*-->\s*$")
 _DETAILS = re.compile(r"^(?:\s|</?details(?:\s[^>]*)?>|<summary>.*?</summary>)*$", re.S | re.I)
-_COMMENT = re.compile(r"^\s*<!--.*?-->\s*$", re.S)
 
 
 def platform_label(text: str) -> str | None:
@@ -47,11 +46,6 @@ def details_depth_change(token: Token) -> int:
     """How many `<details>` this html block opens, minus those it closes."""
     content = token.content.lower()
     return content.count("<details") - content.count("</details")
-
-
-def is_comment(token: Token) -> bool:
-    """An html block that is one HTML comment (hidden on the page and in the lab)."""
-    return token.type == "html_block" and bool(_COMMENT.match(token.content))
 
 
 def block_end(tokens: list[Token], i: int) -> tuple[int, int]:

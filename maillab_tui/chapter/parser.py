@@ -414,14 +414,10 @@ class _Parser:
                 continue
             if builders:
                 i = self.read_block(tokens, i, builders[-1])
-            elif page.is_comment(token) and token.map is not None:
-                # page-only text and comments before the first step stay on the page
-                cut_end = token.map[1]
-                if page.PAGE_ONLY.match(token.content) and i + 1 < len(tokens):
-                    i, cut_end = page.block_end(tokens, i + 1)
-                else:
-                    i += 1
-                intro_cuts.append((token.map[0], cut_end))
+            elif token.type == "html_block" and token.level == 0 and token.map is not None:
+                # page markup before the first step (a page-only legend) stays on the page
+                i, cut, _ = page.markup_cut(tokens, i, 0)
+                intro_cuts.append(cut)
             else:
                 if token.type == "fence" and token.info.strip():
                     lang, attrs, _ = split_info(token.info)

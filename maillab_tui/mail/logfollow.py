@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal, Protocol
 
 from maillab_tui import system
-from maillab_tui.platform import PLATFORMS, find_mail_log, mail_log_candidates
+from maillab_tui.platform import PLATFORMS, find_mail_log, journal_denied, mail_log_candidates
 from maillab_tui.text import Localized, t
 
 CHUNK = 64 * 1024
@@ -354,7 +354,6 @@ class FileFollower:
         self._close()
 
 
-JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users")
 SUDO_REFUSED = ("incorrect password", "sorry, try again", "is not in the sudoers",
                 "a password is required", "may not run sudo")
 
@@ -496,7 +495,7 @@ class JournalFollower:
                                      "メールログを表示できません。",
                                      "the sudo password was wrong, or sudo may not be used: "
                                      "the mail log cannot be shown."))
-        elif any(s in text for s in JOURNAL_DENIED):
+        elif journal_denied(text):
             self._report("denied", permission_message("the journal", self.platform))
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -571,12 +570,11 @@ def follow_as_root(
     the child's stdin once; `-k` makes it ask every time, so that a wrong one is noticed.
     """
     target = Path(path) if path is not None else find_mail_log(platform, root)
-    sudo = ["sudo", "-k", "-S", "-p", "", "--"]
     if target is not None:
-        argv = [*sudo, "tail", "-n", str(history), "-F", str(target)]
+        argv = system.sudo_argv(["tail", "-n", str(history), "-F", str(target)])
         source = f"sudo tail -F {target}"
     else:
-        argv = [*sudo, *journal_argv(journal_units(platform), history)]
+        argv = system.sudo_argv(journal_argv(journal_units(platform), history))
         source = "sudo journalctl"
     return JournalFollower(on_lines, on_status, platform=platform, argv=argv, secret=password,
                            source=source)

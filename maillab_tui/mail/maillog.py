@@ -16,12 +16,10 @@ from maillab_tui.mail.delivery import Delivery
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
 from maillab_tui.mail.patterns import known
 from maillab_tui.mail.peers import hostname_recipient
-from maillab_tui.platform import find_mail_log
+from maillab_tui.platform import find_mail_log, journal_denied
 
 # --------------------------------------------------------------------------- the mail log
 
-_JOURNAL_DENIED = ("insufficient permissions", "not seeing messages from other users",
-                   "No journal files were opened")
 _MAX_LINES = 50_000
 
 
@@ -70,7 +68,7 @@ def read_mail_log(ctx: Context, since: float | None) -> MailLog | Result:
     if problem is not None:
         return error(t("メールログのファイルがなく、journalctl も使えません",
                        "there is no mail log file and journalctl cannot be used"), proc.output)
-    if any(s in proc.output for s in _JOURNAL_DENIED):
+    if journal_denied(proc.output):
         return permission_denied("the journal", ctx.platform, log=True)
     lines = [x for x in proc.stdout.splitlines() if x and not x.startswith("-- ")]
     return MailLog(lines[-_MAX_LINES:], "journalctl SYSLOG_FACILITY=2")
