@@ -1,9 +1,10 @@
-"""The diagnoses of the mail checks, and `mail_log_clean`: no known error in the mail log.
+"""The diagnoses of the checks, and `mail_log_clean`: no known error in the mail log.
 
-Every failure of a mail check carries one of the stable codes below; a chapter attaches a
+Every failure of the mail, file, user, service and log checks carries one of the stable
+codes below (the other checks name theirs in their own docstrings); a chapter attaches a
 hint to a code (`hints: {code: text}`). The messages (Japanese and English, naming the cause
-and the fix) live in maillab_tui/maildiag.py; tests/unit/test_checks_mail_diagnoses.py keeps
-this table and that catalogue equal.
+and the fix) live in maillab_tui/mail/diagnoses.py; tests/unit/test_checks_mail_diagnoses.py
+keeps this table and that catalogue equal.
 
 ## Diagnoses
 
@@ -83,6 +84,27 @@ this table and that catalogue equal.
 | mutt.force-tls | ssl_force_tls = yes | mail_client_account |
 | client.smtp-not-seen | no `sasl_username=USER` in the log since the step started | thunderbird_seen |
 | client.imap-not-seen | no `imap-login: Login: user=<USER>` since the step started | thunderbird_seen |
+| file.missing | the file is not there (a typo in the path, or not created yet) | file_exists, file_contains, file_mode |
+| file.unexpected-match | a line that must not be there is still there (`absent: true`) | file_contains |
+| file.commented-out | the line is there but still behind `#` | file_contains |
+| file.no-match | no line matches | file_contains |
+| file.mode-differs | the permission bits differ | file_mode |
+| file.owner-differs | the owner differs | file_mode |
+| file.group-differs | the group differs | file_mode |
+| user.missing | the account does not exist | user_exists, password_set |
+| user.no-password | `passwd USER` was not run | password_set |
+| user.password-locked | the password is locked (passwd -l) | password_set |
+| service.not-found | no such unit: package not installed, or a typo | service_active |
+| service.failed | the unit failed to start (the journal says why) | service_active |
+| service.inactive | the unit was not started | service_active |
+| service.not-active | the unit is activating or reloading: wait | service_active |
+| service.no-process | active (exited) with no process (disabled in its settings file) | service_active |
+| service.masked | the unit is masked | service_active |
+| service.disabled | running but not enabled at boot | service_active (enabled: true) |
+| log.no-file | the log file given does not exist (no rsyslog) | log_contains |
+| log.unexpected-match | a message that must not appear (`absent: true`) | log_contains |
+| log.empty | nothing logged since the step started | log_contains |
+| log.no-match | no line matches | log_contains |
 | dvd.no-disc | no disc in the optical drive | dvd_mounted |
 | dvd.not-mounted | the disc is there but not mounted | dvd_mounted |
 | dvd.file-missing | the mounted disc lacks the file pattern | dvd_mounted |

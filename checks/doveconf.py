@@ -21,6 +21,7 @@ from maillab_tui.checking.probes import (
     same_list,
     split_list,
     tool_missing,
+    unknown_name,
 )
 from maillab_tui.mail.settings import DOVECOT_COMMON_SETTINGS, setting_names, unknown_setting
 
@@ -58,19 +59,14 @@ def doveconf(ctx: Context, param: str, expect: str | None = None,
     fatal = [line for line in proc.stderr.splitlines() if "Fatal" in line or "Error" in line]
     bad = unknown_setting(text)
     if bad is not None and (bad != param or "configuration file" in text):
-        real = near_miss(bad, _names(ctx, base) or DOVECOT_COMMON_SETTINGS)
-        hint = t(f"（{real} の打ち間違い？）", f" (a typo of {real}?)") if real else t("", "")
-        return failed(
-            t(f"Dovecot の設定に知らない設定名 {bad} があります{hint.ja}",
-              f"the Dovecot configuration has an unknown setting {bad}{hint.en}"),
-            fatal[:3],
-            Diagnosis("dovecot.unknown-setting",
-                      t("この誤りがあると Dovecot は起動できません。"
-                        "ファイル名と行番号はエラーに出ています。",
-                        "Dovecot will not start with this error: "
-                        "the message names the file and line."),
-                      f"{bad} → {real}" if real else "doveconf -n"),
-        )
+        return unknown_name(
+            bad, near_miss(bad, _names(ctx, base) or DOVECOT_COMMON_SETTINGS),
+            t(f"Dovecot の設定に知らない設定名 {bad} があります",
+              f"the Dovecot configuration has an unknown setting {bad}"),
+            fatal[:3], "dovecot.unknown-setting",
+            t("この誤りがあると Dovecot は起動できません。ファイル名と行番号はエラーに出ています。",
+              "Dovecot will not start with this error: the message names the file and line."),
+            "doveconf -n")
     value = proc.stdout.strip()
     unknown = bad == param
     names: list[str] = []
@@ -78,16 +74,12 @@ def doveconf(ctx: Context, param: str, expect: str | None = None,
         names = _names(ctx, base)
         unknown = bool(names) and param not in names
     if unknown:
-        real = near_miss(param, names or _names(ctx, base) or DOVECOT_COMMON_SETTINGS)
-        hint = t(f"（{real} の打ち間違い？）", f" (did you mean {real}?)") if real else t("", "")
-        return failed(
-            t(f"{param} という Dovecot の設定はありません{hint.ja}",
-              f"Dovecot has no setting {param}{hint.en}"),
-            [f"doveconf -h {param}: {text or '(no output)'}"],
-            Diagnosis("doveconf.unknown-setting",
-                      t(f"{param} という設定名はありません。", f"there is no setting {param}."),
-                      real or "doveconf -d"),
-        )
+        return unknown_name(
+            param, near_miss(param, names or _names(ctx, base) or DOVECOT_COMMON_SETTINGS),
+            t(f"{param} という Dovecot の設定はありません", f"Dovecot has no setting {param}"),
+            [f"doveconf -h {param}: {text or '(no output)'}"], "doveconf.unknown-setting",
+            t(f"{param} という設定名はありません。", f"there is no setting {param}."),
+            "doveconf -d", asked=True)
     if proc.returncode != 0 or fatal:
         if "Permission denied" in text:
             return permission_denied(config_file or "/etc/dovecot", ctx.platform)

@@ -12,8 +12,9 @@ import pwd
 import re
 import stat
 
-from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import mask, permission_denied
+from maillab_tui.mail.diagnoses import diagnose
 
 _COMMENT = re.compile(r"^\s*#+\s?")
 
@@ -23,10 +24,7 @@ def _missing(path: str) -> Result:
     return failed(
         t(f"{path} がありません", f"{path} does not exist"),
         path,
-        Diagnosis("file.missing",
-                  t(f"{path} が存在しません。パス名の打ち間違いか、まだ作成していないようです。",
-                    f"{path} does not exist: a typo in the path, or it has not been created yet."),
-                  f"ls -l {os.path.dirname(path) or '/'}"),
+        diagnose("file.missing", path=path, parent=os.path.dirname(path) or "/"),
     )
 
 
@@ -119,10 +117,7 @@ def file_contains(ctx: Context, path: str, pattern: str, absent: bool = False) -
                 t(f"{path} に /{pattern}/ に一致する行があります",
                   f"{path} has a line matching /{pattern}/"),
                 matches,
-                Diagnosis("file.unexpected-match",
-                          t(f"{path} にあってはいけない行が残っています。",
-                            f"{path} still has a line that must not be there."),
-                          f"{path} の {matches[0].split(':', 1)[0]} 行目"),
+                diagnose("file.unexpected-match", path=path, line=matches[0].split(":", 1)[0]),
             )
         return passed(t(f"{path} に /{pattern}/ に一致する行はありません",
                         f"{path} has no line matching /{pattern}/"))
@@ -133,19 +128,13 @@ def file_contains(ctx: Context, path: str, pattern: str, absent: bool = False) -
             t(f"{path} の該当行がコメントアウトされたままです",
               f"the line in {path} is still commented out"),
             commented[:5],
-            Diagnosis("file.commented-out",
-                      t("行頭の # を外してください（コメントのままでは設定になりません）。",
-                        "remove the leading # (a comment is not a setting)."),
-                      commented[0]),
+            diagnose("file.commented-out", line=commented[0]),
         )
     return failed(
         t(f"{path} に /{pattern}/ に一致する行がありません",
           f"{path} has no line matching /{pattern}/"),
         path,
-        Diagnosis("file.no-match",
-                  t(f"{path} に必要な行がありません。編集して保存したか確認してください。",
-                    f"{path} lacks the line: check that it was edited and saved."),
-                  f"grep -n . {path}"),
+        diagnose("file.no-match", path=path),
     )
 
 
@@ -185,9 +174,7 @@ def file_mode(ctx: Context, path: str, mode: str | None = None, owner: str | Non
             t(f"{path} のパーミッションが {actual_mode:04o} です（期待値 {wanted_mode:04o}）",
               f"{path} has mode {actual_mode:04o}, expected {wanted_mode:04o}"),
             evidence,
-            Diagnosis("file.mode-differs",
-                      t("パーミッションが違います。", "the permission bits differ."),
-                      f"sudo chmod {wanted_mode:04o} {path}"),
+            diagnose("file.mode-differs", mode=f"{wanted_mode:04o}", path=path),
         )
     for kind, wanted, uid_or_gid, name in (
         ("owner", owner, st.st_uid, _user_name(st.st_uid)),
@@ -198,14 +185,12 @@ def file_mode(ctx: Context, path: str, mode: str | None = None, owner: str | Non
         same = str(uid_or_gid) == wanted if wanted.isdigit() else name == wanted
         if not same:
             ja = "所有者" if kind == "owner" else "グループ"
-            tool = "chown" if kind == "owner" else "chgrp"
-            fix = f"sudo {tool} {wanted} {path}"
             return failed(
                 t(f"{path} の{ja}が {name} です（期待値 {wanted}）",
                   f"{path} has {kind} {name}, expected {wanted}"),
                 evidence,
-                Diagnosis(f"file.{kind}-differs",
-                          t(f"{ja}が違います。", f"the {kind} differs."), fix),
+                diagnose("file.owner-differs" if kind == "owner" else "file.group-differs",
+                         wanted=wanted, path=path),
             )
     return passed(t(f"{path} のパーミッションと所有者は期待どおりです",
                     f"{path} has the expected mode and owner"), evidence)

@@ -20,7 +20,6 @@ codes dovecot.not-running, firewall.closed, net.timeout, net.unreachable, dns.*.
 from __future__ import annotations
 
 import contextlib
-import email
 import imaplib
 import poplib
 import re
@@ -29,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Diagnosis, Localized, Result, check, error, failed, passed, t
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
 from maillab_tui.mail.maillog import MailLog, finding_diagnosis, known_problems, read_mail_log
 from maillab_tui.mail.net import (
@@ -40,8 +39,8 @@ from maillab_tui.mail.net import (
     unreachable_result,
     where,
 )
-from maillab_tui.mail.peers import server_values
-from maillab_tui.mail.sessions import Imap, Pop3, as_text, decoded, reply_text
+from maillab_tui.mail.peers import credentials
+from maillab_tui.mail.sessions import Imap, Pop3, as_text, reply_text
 
 _PARAMS = {
     "host": "the server's name or address (default: this host's address)",
@@ -85,14 +84,6 @@ def _server_cause(ctx: Context, reply: str, user: str, reached: str, started: fl
     return diagnose("dovecot.internal-error", reply=reply[:160])
 
 
-def _credentials(ctx: Context, host: str, user: str | None,
-                 password: str | None) -> tuple[str, str]:
-    """The login name and password: parameters, else the chapter's values for that server."""
-    login = user or server_values(ctx, host)["user"]
-    secret = password if password is not None else ctx.value("password")
-    return login, secret
-
-
 @dataclass(frozen=True)
 class _Login:
     """What a login probe works with: the server, the credentials, the subject to look for."""
@@ -109,10 +100,10 @@ def _prepare(ctx: Context, host: str | None, user: str | None, password: str | N
              subject_pattern: str | None, io_timeout: float) -> _Login | Result:
     """The login's parameters filled in from the chapter, or the error naming what is wrong."""
     target = default_host(ctx, host)
-    login, secret = _credentials(ctx, target, user, password)
-    if not login or not secret:
-        return error(t("ユーザー名かパスワードがありません（user / password）",
-                       "no user or password (user / password)"))
+    given = credentials(ctx, target, user, password)
+    if isinstance(given, Result):
+        return given
+    login, secret = given
     try:
         pattern = re.compile(subject_pattern) if subject_pattern else None
     except re.error as exc:
@@ -146,50 +137,108 @@ def _refused(ctx: Context, probe: _Login, text: str, transcript: list[str],
                   _server_cause(ctx, text, login, reached, probe.started))
 
 
-def _subjects_match(pattern: re.Pattern[str], subjects: list[str], where_: str,
-                    transcript: list[str], ctx: Context) -> Result | None:
-    """None when a subject matches, else the failure listing the last subjects."""
-    if any(pattern.search(s) for s in subjects):
-        return None
-    shown = [f"Subject: {s}" for s in subjects[-5:]] or ["(メールなし / no messages)"]
+@dataclass(frozen=True)
+class _Texts:
+    """What a login check says of the mailbox: templates with {shown}, {login}, {count},
+    {hit} (the matching subject)."""
+
+    where: Localized
+    logged_in: Localized
+    found: Localized
+
+
+_IMAP_TEXTS = _Texts(
+    t("{shown} の INBOX", "{shown}'s INBOX"),
+    t("{shown} に {login} でログインし、INBOX（{count} 通）を開けました",
+      "logged in to {shown} as {login}; INBOX has {count} messages"),
+    t("{shown} の INBOX に件名「{hit}」のメールがあります",
+      "{shown}'s INBOX has the message \"{hit}\""),
+)
+_POP3_TEXTS = _Texts(
+    t("{shown} のメールボックス", "{shown}'s mailbox"),
+    t("{shown} に POP3 で {login} としてログインできました（{count} 通）",
+      "POP3 login to {shown} as {login} works ({count} messages)"),
+    t("{shown} に件名「{hit}」のメールがあります（POP3）",
+      "{shown} has the message \"{hit}\" (POP3)"),
+)
+
+
+def _mailbox_result(ctx: Context, probe: _Login, subjects: Callable[[], list[str]], shown: str,
+                    count: int, transcript: list[str], texts: _Texts) -> Result:
+    """Passed when no subject is asked for or one matches; else the failure listing the last
+    subjects."""
+    def say(text: Localized, **more: str) -> Localized:
+        return t(text.ja.format(shown=shown, login=probe.login, count=count, **more),
+                 text.en.format(shown=shown, login=probe.login, count=count, **more))
+
+    pattern = probe.pattern
+    if pattern is None:
+        return passed(say(texts.logged_in), transcript)
+    listed = subjects()
+    hit = next((s for s in listed if pattern.search(s)), None)
+    if hit is not None:
+        return passed(say(texts.found, hit=hit), [*transcript, f"Subject: {hit}"])
+    where_ = say(texts.where)
+    listed_shown = [f"Subject: {s}" for s in listed[-5:]] or ["(メールなし / no messages)"]
     return failed(
-        t(f"{where_} に件名 /{pattern.pattern}/ のメールがありません（{len(subjects)} 通を確認）",
-          f"{where_} has no message with subject /{pattern.pattern}/ ({len(subjects)} checked)"),
-        [*transcript, *shown],
-        diagnose("mail.not-delivered", where=where_, wanted=f"Subject /{pattern.pattern}/",
+        t(f"{where_.ja} に件名 /{pattern.pattern}/ のメールがありません（{len(listed)} 通を確認）",
+          f"{where_.en} has no message with subject /{pattern.pattern}/ ({len(listed)} checked)"),
+        [*transcript, *listed_shown],
+        diagnose("mail.not-delivered", where=where_.ja, wanted=f"Subject /{pattern.pattern}/",
                  log=mail_log_hint(ctx.platform)),
     )
 
 
-@check(
-    "imap_login",
+_Dialogue = Callable[[Context, _Login, Any, str, list[str]], Result]
+
+
+def _mailbox_check(name: str, session: type[Imap] | type[Pop3], port: int, summary: str,
+                   doc: str, errors: tuple[type[Exception], ...],
+                   ) -> Callable[[_Dialogue], _Dialogue]:
+    """Declare the login check of one protocol: the parameters and connecting are shared,
+    `dialogue` gets the connected client, what to call the server and the transcript so far."""
+
+    protocol = session.__name__.upper()
+
+    def declare(dialogue: _Dialogue) -> _Dialogue:
+        def probe_login(ctx: Context, host: str | None = None, user: str | None = None,
+                        password: str | None = None, subject_pattern: str | None = None,
+                        from_address: str | None = None, io_timeout: float = 5.0,
+                        port: int = port) -> Result:
+            probe = _prepare(ctx, host, user, password, subject_pattern, io_timeout)
+            if isinstance(probe, Result):
+                return probe
+            try:
+                client = session(probe.target, port, probe.seconds, from_address)
+            except Unreachable as exc:
+                return unreachable_result(ctx, exc, protocol.lower(), probe.target, port,
+                                          probe.seconds)
+            except (OSError, *errors) as exc:
+                return _no_greeting(probe, protocol, exc)
+            transcript = [f"S: {as_text(client.welcome)}"]
+            return dialogue(ctx, probe, client, where(probe.target, client.reached), transcript)
+
+        probe_login.__name__ = probe_login.__qualname__ = name
+        probe_login.__doc__ = doc
+        check(name, summary, told={"subject_pattern": "regex"},
+              docs={**_PARAMS, "port": f"the {protocol} port"})(probe_login)
+        return dialogue
+
+    return declare
+
+
+@_mailbox_check(
+    "imap_login", Imap, 143,
     "IMAP（143 番）に暗号化なしでログインして INBOX を開ける（subject_pattern のメールがある） / "
     "Plaintext IMAP login works and INBOX opens (and holds a message with the subject).",
-    told={"subject_pattern": "regex"},
-    docs=_PARAMS,
+    "LOGIN, EXAMINE INBOX, and FETCH the Subject headers (BODY.PEEK: nothing is changed).",
+    (imaplib.IMAP4.error,),
 )
-def imap_login(ctx: Context, host: str | None = None, user: str | None = None,
-               password: str | None = None, subject_pattern: str | None = None,
-               from_address: str | None = None, io_timeout: float = 5.0,
-               port: int = 143) -> Result:
-    """LOGIN, EXAMINE INBOX, and FETCH the Subject headers (BODY.PEEK: nothing is changed).
-
-    Parameters:
-        port: the IMAP port
-    """
-    probe = _prepare(ctx, host, user, password, subject_pattern, io_timeout)
-    if isinstance(probe, Result):
-        return probe
-    target, login, pattern, started = probe.target, probe.login, probe.pattern, probe.started
-    try:
-        client = Imap(target, port, probe.seconds, from_address)
-    except Unreachable as exc:
-        return unreachable_result(ctx, exc, "imap", target, port, probe.seconds)
-    except (OSError, imaplib.IMAP4.error) as exc:
-        return _no_greeting(probe, "IMAP", exc)
-    shown = where(target, client.reached)
-    transcript = [f"S: {as_text(client.welcome)}",
-                  f"# CAPABILITY {' '.join(client.capabilities)}"]
+def _imap_dialogue(ctx: Context, probe: _Login, client: Imap, shown: str,
+                   transcript: list[str]) -> Result:
+    """The IMAP session once connected: LOGIN, EXAMINE INBOX, the subjects."""
+    login, started = probe.login, probe.started
+    transcript.append(f"# CAPABILITY {' '.join(client.capabilities)}")
     try:
         if "LOGINDISABLED" in client.capabilities:
             return failed(t(f"{shown} は暗号化なしの LOGIN を受け付けません（LOGINDISABLED）",
@@ -217,25 +266,8 @@ def imap_login(ctx: Context, host: str | None = None, user: str | None = None,
                           transcript, _server_cause(ctx, text, login, client.reached, started))
         count = int(text) if text.isdigit() else 0
         transcript.append(f"S: OK ({count} messages)")
-        if pattern is None:
-            return passed(t(f"{shown} に {login} でログインし、INBOX（{count} 通）を開けました",
-                            f"logged in to {shown} as {login}; INBOX has {count} messages"),
-                          transcript)
-        subjects: list[str] = []
-        if count:
-            first = max(1, count - 199)
-            _, fetched = client.fetch(f"{first}:{count}", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-            for item in fetched or []:
-                if isinstance(item, tuple) and len(item) == 2:
-                    header = email.message_from_bytes(item[1])
-                    subjects.append(decoded(header.get("Subject")))
-        problem = _subjects_match(pattern, subjects, f"{shown} の INBOX", transcript, ctx)
-        if problem is not None:
-            return problem
-        hit = next(s for s in subjects if pattern.search(s))
-        return passed(t(f"{shown} の INBOX に件名「{hit}」のメールがあります",
-                        f"{shown}'s INBOX has the message \"{hit}\""),
-                      [*transcript, f"Subject: {hit}"])
+        return _mailbox_result(ctx, probe, lambda: client.subjects(count), shown, count,
+                               transcript, _IMAP_TEXTS)
     except (OSError, imaplib.IMAP4.abort) as exc:
         transcript.append(f"S: ({exc})")
         return failed(t(f"{shown} が接続を切りました: {exc}",
@@ -246,35 +278,17 @@ def imap_login(ctx: Context, host: str | None = None, user: str | None = None,
             client.logout()
 
 
-@check(
-    "pop3_login",
+@_mailbox_check(
+    "pop3_login", Pop3, 110,
     "POP3（110 番）に暗号化なしでログインできる（subject_pattern のメールがある） / "
     "Plaintext POP3 login works (and the mailbox holds a message with the subject).",
-    told={"subject_pattern": "regex"},
-    docs=_PARAMS,
+    "USER/PASS, STAT, TOP n 0 for the last 50 messages; RSET and QUIT (nothing deleted).",
+    (poplib.error_proto,),
 )
-def pop3_login(ctx: Context, host: str | None = None, user: str | None = None,
-               password: str | None = None, subject_pattern: str | None = None,
-               from_address: str | None = None, io_timeout: float = 5.0,
-               port: int = 110) -> Result:
-    """USER/PASS, STAT, TOP n 0 for the last 50 messages; RSET and QUIT (nothing deleted).
-
-    Parameters:
-        port: the POP3 port
-    """
-    probe = _prepare(ctx, host, user, password, subject_pattern, io_timeout)
-    if isinstance(probe, Result):
-        return probe
-    target, login, pattern, started = probe.target, probe.login, probe.pattern, probe.started
-    secret = probe.secret
-    try:
-        client = Pop3(target, port, probe.seconds, from_address)
-    except Unreachable as exc:
-        return unreachable_result(ctx, exc, "pop3", target, port, probe.seconds)
-    except (OSError, poplib.error_proto) as exc:
-        return _no_greeting(probe, "POP3", exc)
-    shown = where(target, client.reached)
-    transcript = [f"S: {as_text(client.welcome)}"]
+def _pop3_dialogue(ctx: Context, probe: _Login, client: Pop3, shown: str,
+                   transcript: list[str]) -> Result:
+    """The POP3 session once connected: USER/PASS, STAT, the subjects, RSET and QUIT."""
+    login, secret, started = probe.login, probe.secret, probe.started
     ok = False
     try:
         for command, send in ((f"USER {login}", lambda: client.user(login)),
@@ -290,22 +304,8 @@ def pop3_login(ctx: Context, host: str | None = None, user: str | None = None,
         ok = True
         count, size = client.stat()
         transcript.append(f"C: STAT → {count} messages, {size} octets")
-        if pattern is None:
-            return passed(t(f"{shown} に POP3 で {login} としてログインできました（{count} 通）",
-                            f"POP3 login to {shown} as {login} works ({count} messages)"),
-                          transcript)
-        subjects: list[str] = []
-        for number in range(max(1, count - 49), count + 1):
-            _, lines, _ = client.top(number, 0)
-            header = email.message_from_bytes(b"\r\n".join(lines))
-            subjects.append(decoded(header.get("Subject")))
-        problem = _subjects_match(pattern, subjects, f"{shown} のメールボックス", transcript, ctx)
-        if problem is not None:
-            return problem
-        hit = next(s for s in subjects if pattern.search(s))
-        return passed(t(f"{shown} に件名「{hit}」のメールがあります（POP3）",
-                        f"{shown} has the message \"{hit}\" (POP3)"),
-                      [*transcript, f"Subject: {hit}"])
+        return _mailbox_result(ctx, probe, lambda: client.subjects(count), shown, count,
+                               transcript, _POP3_TEXTS)
     except (OSError, poplib.error_proto) as exc:
         text = reply_text(exc)
         transcript.append(f"S: {text}")

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import (
     log_lines_since,
     mask,
@@ -24,6 +24,7 @@ from maillab_tui.checking.probes import (
     permission_denied,
     tool_missing,
 )
+from maillab_tui.mail.diagnoses import diagnose
 from maillab_tui.mail.maillog import journal_denied
 
 
@@ -99,13 +100,7 @@ def log_contains(ctx: Context, pattern: str, path: str | None = None,
             return failed(
                 t(f"ログファイル {path} がありません", f"there is no log file {path}"),
                 path,
-                Diagnosis("log.no-file",
-                          t("ログファイルがありません。rsyslog が入っていない"
-                            "（Debian 12 の既定）か、"
-                            "パスが違います。journalctl で見られます。",
-                            "no such log file: rsyslog is not installed (Debian 12's default) or "
-                            "the path is wrong; journalctl shows the log."),
-                          "journalctl -e SYSLOG_FACILITY=2"),
+                diagnose("log.no-file"),
             )
         shown_source = path
     else:
@@ -141,10 +136,7 @@ def log_contains(ctx: Context, pattern: str, path: str | None = None,
                 t(f"ログに /{pattern}/ に一致する行が {count} 行あります",
                   f"the log has {count} line(s) matching /{pattern}/"),
                 [f"{shown_source}:", *evidence_matches],
-                Diagnosis("log.unexpected-match",
-                          t("出てはいけないメッセージがログに出ています。行の内容が原因を示しています。",
-                            "the log shows a message that must not appear: the line says why."),
-                          evidence_matches[-1]),
+                diagnose("log.unexpected-match", line=evidence_matches[-1]),
             )
         return passed(t(f"ログに /{pattern}/ に一致する行はありません",
                         f"the log has no line matching /{pattern}/"),
@@ -157,19 +149,12 @@ def log_contains(ctx: Context, pattern: str, path: str | None = None,
         return failed(
             t(f"{span.ja}、ログに何も出ていません", f"nothing was logged {span.en}"),
             f"{shown_source}: 0 lines",
-            Diagnosis("log.empty",
-                      t("ログが 1 行も増えていません。まだ操作（メール送信など）をしていないか、"
-                        "サービスが動いていないか、ログが別の場所に出ています。",
-                        "no new log lines at all: the action (sending mail ...) was not done yet, "
-                        "the service is not running, or it logs elsewhere."),
-                      "journalctl -e SYSLOG_FACILITY=2"),
+            diagnose("log.empty"),
         )
     return failed(
         t(f"ログに /{pattern}/ に一致する行がありません",
           f"the log has no line matching /{pattern}/"),
         [f"{shown_source}: {seen} lines, the last ones:", *(mask(x, ctx.secrets) for x in tail)],
-        Diagnosis("log.no-match",
-                  t("期待したメッセージがログにありません。最後の行にエラーが出ていないか見てください。",
-                    "the expected message is not in the log: look for an error in the last lines."),
-                  f"tail {shown_source}" if file is not None else "journalctl -e"),
+        diagnose("log.no-match",
+                 look=f"tail {shown_source}" if file is not None else "journalctl -e"),
     )

@@ -27,6 +27,7 @@ from maillab_tui.checking.probes import (
     same_list,
     split_list,
     tool_missing,
+    unknown_name,
 )
 from maillab_tui.mail.settings import (
     POSTFIX_COMMON_PARAMETERS,
@@ -59,19 +60,17 @@ def _typo_of(ctx: Context, base: Sequence[str], name: str,
 def _unknown_parameter_result(param: str, typo: UnusedParameter, real: str | None) -> Result:
     """The failure for a main.cf name Postfix does not know (it ignores the line)."""
     right = real or "?"
-    return failed(
-        t(f"{typo.file} の {typo.name} は Postfix が知らないパラメータ名です"
-          + (f"（{real} の打ち間違い？）" if real else ""),
-          f"{typo.file}: Postfix does not know the parameter {typo.name}"
-          + (f" (a typo of {real}?)" if real else "")),
+    return unknown_name(
+        typo.name, real,
+        t(f"{typo.file} の {typo.name} は Postfix が知らないパラメータ名です",
+          f"{typo.file}: Postfix does not know the parameter {typo.name}"),
         [f"postconf: warning: {typo.file}: unused parameter: {typo.line}"],
-        Diagnosis("postfix.unknown-parameter",
-                  t(f"{typo.name} という名前は無視され、{right} は既定値のままです。"
-                    "postfix check は警告するだけなので気づきにくい誤りです。",
-                    f"{typo.name} is ignored, so {right} keeps its default: postfix check only "
-                    "warns about it."),
-                  f"{typo.name} → {real}" if real else f"postconf -n {param}"),
-    )
+        "postfix.unknown-parameter",
+        t(f"{typo.name} という名前は無視され、{right} は既定値のままです。"
+          "postfix check は警告するだけなので気づきにくい誤りです。",
+          f"{typo.name} is ignored, so {right} keeps its default: postfix check only "
+          "warns about it."),
+        f"postconf -n {param}")
 
 
 def _expanded_expectation(ctx: Context, base: Sequence[str], expect: str) -> str:
@@ -129,17 +128,12 @@ def postconf(
                      fatal[:3])
     unused = unused_parameters(proc.stderr)
     if unknown_parameter(proc.stderr) == param:
-        real = near_miss(param, _names(ctx, base))
-        hint = t(f"（{real} の打ち間違い？）", f" (did you mean {real}?)") if real else t("", "")
-        return failed(
-            t(f"{param} は Postfix が知らないパラメータです{hint.ja}",
-              f"Postfix has no parameter {param}{hint.en}"),
-            [f"postconf: warning: {param}: unknown parameter"],
-            Diagnosis("postconf.unknown-parameter",
-                      t(f"{param} というパラメータはありません。",
-                        f"there is no parameter {param}."),
-                      real or "postconf -d"),
-        )
+        return unknown_name(
+            param, near_miss(param, _names(ctx, base)),
+            t(f"{param} は Postfix が知らないパラメータです", f"Postfix has no parameter {param}"),
+            [f"postconf: warning: {param}: unknown parameter"], "postconf.unknown-parameter",
+            t(f"{param} というパラメータはありません。", f"there is no parameter {param}."),
+            "postconf -d", asked=True)
     value = proc.stdout.strip()
     shown = f"{param} = {value}"
 
@@ -149,21 +143,18 @@ def postconf(
             classes = split_list(ctx.run([*base, "-h", "smtpd_restriction_classes"]).stdout)
             bad = unknown_restrictions(value, classes)
         if bad:
-            real = near_miss(bad[0], [*POSTFIX_RESTRICTIONS, *classes])
-            hint = t(f"（{real} の打ち間違い？）", f" (a typo of {real}?)") if real else t("", "")
-            return failed(
-                t(f"{param} に Postfix が知らない制限 {', '.join(bad)} があります{hint.ja}",
-                  f"{param} has a restriction Postfix does not know: {', '.join(bad)}{hint.en}"),
-                [shown],
-                Diagnosis("postfix.unknown-restriction",
-                          t("postfix check は何も言いませんが、メールを受け取るたびにログに"
-                            f'「warning: unknown smtpd restriction: "{bad[0]}"」が出て、'
-                            "相手には 451 4.3.5 Server configuration error が返ります。",
-                            "postfix check says nothing, but every incoming mail logs "
-                            f"'warning: unknown smtpd restriction: \"{bad[0]}\"' and the sender "
-                            "gets 451 4.3.5 Server configuration error."),
-                          f"{bad[0]} → {real}" if real else f"postconf -n {param}"),
-            )
+            return unknown_name(
+                bad[0], near_miss(bad[0], [*POSTFIX_RESTRICTIONS, *classes]),
+                t(f"{param} に Postfix が知らない制限 {', '.join(bad)} があります",
+                  f"{param} has a restriction Postfix does not know: {', '.join(bad)}"),
+                [shown], "postfix.unknown-restriction",
+                t("postfix check は何も言いませんが、メールを受け取るたびにログに"
+                  f'「warning: unknown smtpd restriction: "{bad[0]}"」が出て、'
+                  "相手には 451 4.3.5 Server configuration error が返ります。",
+                  "postfix check says nothing, but every incoming mail logs "
+                  f"'warning: unknown smtpd restriction: \"{bad[0]}\"' and the sender "
+                  "gets 451 4.3.5 Server configuration error."),
+                f"postconf -n {param}")
 
     is_ordered = param.endswith("_restrictions") if ordered is None else ordered
     expanded_value: str | None = None

@@ -24,6 +24,7 @@ import struct
 from maillab_tui.check import Context, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import mask
 from maillab_tui.mail.diagnoses import diagnose
+from maillab_tui.mail.peers import credentials
 
 STANDARD_SOCKET = "/run/saslauthd/mux"
 CHROOT_SOCKET = "/var/spool/postfix/var/run/saslauthd/mux"
@@ -91,11 +92,10 @@ def saslauthd_ok(ctx: Context, user: str | None = None, password: str | None = N
         password: the password (default: the chapter variable password)
         service: the PAM service asked for (testsaslauthd's -s)
     """
-    login = user or ctx.value("user")
-    secret = password if password is not None else ctx.value("password")
-    if not login or not secret:
-        return error(t("ユーザー名かパスワードがありません（user / password）",
-                       "no user or password (user / password)"))
+    given = credentials(ctx, ctx.value("address"), user, password)
+    if isinstance(given, Result):
+        return given
+    login, secret = given
     secrets = [*ctx.secrets, secret]
     state_proc = ctx.run(["systemctl", "is-active", "saslauthd"], timeout=10)
     state = state_proc.stdout.strip().splitlines()[0] if state_proc.stdout.strip() else ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,34 +159,37 @@ def loaded_state(ctx: Context, server: Server, files: list[Path]) -> Result:
                     f"{server.name} runs with the current configuration ({how.en})"), evidence)
 
 
-@check(
-    "postfix_config_loaded",
-    "動いている Postfix が main.cf/master.cf の今の内容を読み込んでいる / "
-    "The running Postfix has read the current main.cf and master.cf.",
-)
-def postfix_config_loaded(ctx: Context, config_dir: str = "/etc/postfix") -> Result:
-    """Compare main.cf and master.cf with the master's start or last reload.
-
-    Parameters:
-        config_dir: where main.cf and master.cf are
-    """
-    root = ctx.path(config_dir)
-    return loaded_state(ctx, POSTFIX, [root / "main.cf", root / "master.cf"])
+def _postfix_files(root: Path) -> list[Path]:
+    """main.cf and master.cf."""
+    return [root / "main.cf", root / "master.cf"]
 
 
-@check(
-    "dovecot_config_loaded",
-    "動いている Dovecot が設定ファイルの今の内容を読み込んでいる / "
-    "The running Dovecot has read the current configuration files.",
-)
-def dovecot_config_loaded(ctx: Context, config_dir: str = "/etc/dovecot") -> Result:
-    """Compare dovecot.conf and conf.d/*.conf with the master's start or last reload.
-
-    Parameters:
-        config_dir: where dovecot.conf and conf.d are
-    """
-    root = ctx.path(config_dir)
+def _dovecot_files(root: Path) -> list[Path]:
+    """dovecot.conf and conf.d's *.conf (and *.conf.ext)."""
     files = [root / "dovecot.conf"]
     if (root / "conf.d").is_dir():
         files += sorted(p for p in (root / "conf.d").iterdir() if p.suffix in (".conf", ".ext"))
-    return loaded_state(ctx, DOVECOT, files)
+    return files
+
+
+def _declare_loaded(server: Server, config_dir: str, files: Callable[[Path], list[Path]],
+                    named: str, holds: str, description: str) -> None:
+    """Declare `<code>_config_loaded` for one server: its files against the master's last read."""
+
+    def config_loaded(ctx: Context, config_dir: str = config_dir) -> Result:
+        return loaded_state(ctx, server, files(ctx.path(config_dir)))
+
+    config_loaded.__name__ = config_loaded.__qualname__ = f"{server.code}_config_loaded"
+    config_loaded.__doc__ = f"Compare {named} with the master's start or last reload."
+    check(config_loaded.__name__, description,
+          docs={"config_dir": f"where {holds} are"})(config_loaded)
+
+
+_declare_loaded(POSTFIX, "/etc/postfix", _postfix_files, "main.cf and master.cf",
+                "main.cf and master.cf",
+                "動いている Postfix が main.cf/master.cf の今の内容を読み込んでいる / "
+                "The running Postfix has read the current main.cf and master.cf.")
+_declare_loaded(DOVECOT, "/etc/dovecot", _dovecot_files, "dovecot.conf and conf.d/*.conf",
+                "dovecot.conf and conf.d",
+                "動いている Dovecot が設定ファイルの今の内容を読み込んでいる / "
+                "The running Dovecot has read the current configuration files.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from maillab_tui.check import (
     Context,
-    Diagnosis,
     Result,
     check,
     error,
@@ -20,6 +19,7 @@ from maillab_tui.check import (
     t,
 )
 from maillab_tui.checking.probes import tool_missing
+from maillab_tui.mail.diagnoses import diagnose
 from maillab_tui.mail.maillog import journal_denied
 
 _NO_SYSTEMD = ("System has not been booted with systemd", "Failed to connect to bus")
@@ -65,11 +65,7 @@ def _inactive_unit(ctx: Context, unit: str, state: str, asked: str) -> Result:
         return failed(
             t(f"{unit} というサービスはありません", f"there is no unit {unit}"),
             f"systemctl status {unit}: Unit {unit} could not be found.",
-            Diagnosis("service.not-found",
-                      t("このユニットがありません。"
-                        "パッケージがインストールされていない？ 名前の打ち間違い？",
-                        "no such unit: is the package installed? Is the name misspelt?"),
-                      f"systemctl list-unit-files '{unit.split('.')[0]}*'"),
+            diagnose("service.not-found", stem=unit.split(".")[0]),
         )
     if state == "failed":
         lines, readable = _journal_tail(ctx, unit)
@@ -79,29 +75,19 @@ def _inactive_unit(ctx: Context, unit: str, state: str, asked: str) -> Result:
             t(f"{unit} は起動に失敗しています（failed）{note_ja}",
               f"{unit} has failed{note_en}"),
             [f"systemctl is-active {unit}: failed", *lines],
-            Diagnosis("service.failed",
-                      t("起動に失敗しました。設定ファイルの誤りが多い原因です。"
-                        "ログで理由を確認してください。",
-                        "it failed to start, most often for a configuration error: "
-                        "the log says why."),
-                      f"sudo journalctl -u {unit} -n 20 --no-pager"),
+            diagnose("service.failed", unit=unit),
         )
     if state in ("inactive", "unknown", ""):
         return failed(
             t(f"{unit} が起動していません（{state or 'inactive'}）",
               f"{unit} is not running ({state or 'inactive'})"),
             f"systemctl is-active {unit}: {state or 'inactive'}",
-            Diagnosis("service.inactive",
-                      t("サービスが起動していません。", "the service has not been started."),
-                      f"sudo systemctl start {asked}"),
+            diagnose("service.inactive", unit=asked),
         )
     return failed(
         t(f"{unit} はまだ動作中ではありません（{state}）", f"{unit} is not active yet ({state})"),
         f"systemctl is-active {unit}: {state}",
-        Diagnosis("service.not-active",
-                  t(f"サービスの状態が {state} です。少し待ってからもう一度確認してください。",
-                    f"the service is {state}: wait a moment and check again."),
-                  f"systemctl status {unit}"),
+        diagnose("service.not-active", state=state, unit=unit),
     )
 
 
@@ -158,12 +144,7 @@ def service_active(ctx: Context, unit: str, enabled: bool = False,
             t(f"{name} は active ですが、{process} のプロセスが動いていません",
               f"{name} is active but no {process} process runs"),
             [*evidence, f"no process named {process}"],
-            Diagnosis("service.no-process",
-                      t("起動スクリプトが何も起動せずに終わっています（active (exited)）。"
-                        "設定ファイルでサービスが無効になっていないか確認してください。",
-                        "the start script finished without starting anything (active (exited)):"
-                        " check that the service is not disabled in its settings file."),
-                      f"systemctl status {name}"),
+            diagnose("service.no-process", unit=name),
         )
     if enabled:
         proc = ctx.run(["systemctl", "is-enabled", name])
@@ -172,20 +153,14 @@ def service_active(ctx: Context, unit: str, enabled: bool = False,
         if state == "masked":
             return failed(
                 t(f"{name} はマスクされています", f"{name} is masked"), evidence,
-                Diagnosis("service.masked",
-                          t("マスクされたユニットは起動できません。",
-                            "a masked unit cannot start."),
-                          f"sudo systemctl unmask {name}"),
+                diagnose("service.masked", unit=name),
             )
         if state not in ("enabled", "enabled-runtime", "static", "indirect", "generated", "alias"):
             return failed(
                 t(f"{name} は起動していますが、自動起動が有効ではありません（{state or '?'}）",
                   f"{name} is running but not enabled at boot ({state or '?'})"),
                 evidence,
-                Diagnosis("service.disabled",
-                          t("再起動するとサービスが止まったままになります。",
-                            "after a reboot it will not start."),
-                          f"sudo systemctl enable {name}"),
+                diagnose("service.disabled", unit=name),
             )
         return passed(t(f"{name} は起動中で、自動起動も有効です", f"{name} is running and enabled"),
                       evidence)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from maillab_tui.check import Context, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, error, failed, passed, t, takes_params_of
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
 from maillab_tui.mail.dns import same_name
 from maillab_tui.mail.maillog import sasl_install_hint
@@ -45,7 +45,7 @@ from maillab_tui.mail.net import (
     unreachable_result,
     where,
 )
-from maillab_tui.mail.peers import other_values, server_values
+from maillab_tui.mail.peers import credentials, other_values, server_values
 from maillab_tui.mail.sessions import Reply, SmtpClosed, SmtpSession, smtp_closed_result
 
 _COMMON = {
@@ -210,23 +210,46 @@ def _auth_failure(ctx: Context, reply: Reply, user: str, transcript: list[str]) 
     return _unexpected(ctx, "AUTH", reply, transcript)
 
 
-@check(
+_Body = Callable[[SmtpSession, str, Reply], Result]
+_Plan = _Body | Result
+
+
+def _smtp_check(name: str, description: str, docs: dict[str, str] | None = None,
+                ) -> Callable[[Callable[..., _Plan]], Callable[..., Result]]:
+    """Declare an SMTP check. The function takes the context, the server (`host` filled in)
+    and its own parameters, and returns what to do in the session (`body`), or a Result when
+    its parameters are wrong. The session's parameters (host, port, from_address, io_timeout)
+    are added here, the same for every SMTP check, before the function's own."""
+
+    def declare(plan: Callable[..., _Plan]) -> Callable[..., Result]:
+        def run(ctx: Context, host: str | None = None, port: int = 25,
+                from_address: str | None = None, io_timeout: float = 5.0,
+                **own: object) -> Result:
+            target = default_host(ctx, host)
+            body = plan(ctx, target, **own)
+            if isinstance(body, Result):
+                return body
+            return _probe(ctx, target, port, from_address, io_seconds(io_timeout), body)
+
+        return check(name, description, docs={**_COMMON, **(docs or {})})(
+            takes_params_of(run, plan, skip=2))
+
+    return declare
+
+
+@_smtp_check(
     "smtp_banner",
     "SMTP サーバーが 220 で挨拶して自分の FQDN を名乗り、EHLO に答える / "
     "The SMTP server greets with 220 naming its fqdn and answers EHLO.",
-    docs=_COMMON,
 )
-def smtp_banner(ctx: Context, host: str | None = None, port: int = 25,
-                from_address: str | None = None, io_timeout: float = 5.0,
-                fqdn: str | None = None) -> Result:
+def smtp_banner(ctx: Context, target: str,
+                fqdn: str | None = None) -> _Plan:
     """Read the 220 greeting and the EHLO reply; both name the server (myhostname).
 
     Parameters:
         fqdn: the name the greeting must carry (default: the server's fqdn)
     """
-    target = default_host(ctx, host)
     expected = fqdn or server_values(ctx, target)["fqdn"]
-    seconds = io_seconds(io_timeout)
 
     def body(session: SmtpSession, address: str, greeting: Reply) -> Result:
         named = greeting.lines[0].split()[0] if greeting.lines and greeting.lines[0] else ""
@@ -239,20 +262,16 @@ def smtp_banner(ctx: Context, host: str | None = None, port: int = 25,
                         f"{where(target, address)} greets as {named} and answers EHLO"),
                       session.transcript)
 
-    return _probe(ctx, target, port, from_address, seconds, body)
+    return body
 
 
-@check(
+@_smtp_check(
     "smtp_auth_offered",
     "EHLO の応答で SMTP 認証（AUTH PLAIN / LOGIN）が提示される / "
     "EHLO offers SMTP authentication (AUTH PLAIN or LOGIN).",
-    docs=_COMMON,
 )
-def smtp_auth_offered(ctx: Context, host: str | None = None, port: int = 25,
-                      from_address: str | None = None, io_timeout: float = 5.0) -> Result:
+def smtp_auth_offered(ctx: Context, target: str) -> _Plan:
     """Look for `250-AUTH PLAIN LOGIN` in the EHLO reply; without it, ask why."""
-    target = default_host(ctx, host)
-    seconds = io_seconds(io_timeout)
 
     def body(session: SmtpSession, address: str, greeting: Reply) -> Result:
         offered = session.auth_mechanisms()
@@ -262,19 +281,18 @@ def smtp_auth_offered(ctx: Context, host: str | None = None, port: int = 25,
         return passed(t(f"AUTH {' '.join(offered)} が提示されています",
                         f"AUTH {' '.join(offered)} is offered"), session.transcript)
 
-    return _probe(ctx, target, port, from_address, seconds, body)
+    return body
 
 
-@check(
+@_smtp_check(
     "smtp_auth",
     "SMTP 認証が正しいパスワードで成功する（expect: failure なら、間違ったパスワードで失敗する） / "
     "SMTP AUTH succeeds with the password (with expect failure: fails with a wrong one).",
-    docs={**_COMMON, **_CREDENTIALS},
+    docs=_CREDENTIALS,
 )
-def smtp_auth(ctx: Context, host: str | None = None, port: int = 25,
-              from_address: str | None = None, io_timeout: float = 5.0,
+def smtp_auth(ctx: Context, target: str,
               user: str | None = None, password: str | None = None,
-              mechanism: str | None = None, expect: str = "success") -> Result:
+              mechanism: str | None = None, expect: str = "success") -> _Plan:
     """AUTH PLAIN (or LOGIN) and judge the reply: 235, 535, or 454 (saslauthd).
 
     Parameters:
@@ -284,16 +302,10 @@ def smtp_auth(ctx: Context, host: str | None = None, port: int = 25,
     if expect not in ("success", "failure"):
         return error(t(f"expect は success か failure です（{expect}）",
                        f"expect must be success or failure, not {expect}"))
-    target = default_host(ctx, host)
-    login = user or server_values(ctx, target)["user"]
-    if expect == "failure":
-        secret = password or "maillab-wrong-" + (ctx.value("password") or "password")[::-1]
-    else:
-        secret = password if password is not None else ctx.value("password")
-    if not login or not secret:
-        return error(t("ユーザー名かパスワードがありません（user / password）",
-                       "no user or password (user / password)"))
-    seconds = io_seconds(io_timeout)
+    given = credentials(ctx, target, user, password, wrong=expect == "failure")
+    if isinstance(given, Result):
+        return given
+    login, secret = given
 
     def body(session: SmtpSession, address: str, greeting: Reply) -> Result:
         reply = _authenticate(ctx, session, login, secret, mechanism)
@@ -312,7 +324,7 @@ def smtp_auth(ctx: Context, host: str | None = None, port: int = 25,
                           session.transcript)
         return _auth_failure(ctx, reply, login, session.transcript)
 
-    return _probe(ctx, target, port, from_address, seconds, body)
+    return body
 
 
 def _mail_from(ctx: Context, session: SmtpSession, sender: str) -> None:
@@ -327,25 +339,21 @@ def _is_unknown_restriction(reply: Reply) -> bool:
     return reply.code == 451 and ("4.3.5" in reply.text or "configuration" in reply.text)
 
 
-@check(
+@_smtp_check(
     "smtp_relay_denied",
     "認証していないクライアントからの、よそのドメイン宛ての中継が断られる（454/554 Relay access "
     "denied） / An unauthenticated client cannot relay to a foreign domain.",
-    docs=_COMMON,
 )
-def smtp_relay_denied(ctx: Context, host: str | None = None, port: int = 25,
-                      from_address: str | None = None, io_timeout: float = 5.0,
+def smtp_relay_denied(ctx: Context, target: str,
                       sender: str | None = None,
-                      recipient: str = "maillab-probe@example.invalid") -> Result:
+                      recipient: str = "maillab-probe@example.invalid") -> _Plan:
     """MAIL FROM, RCPT TO a foreign domain: expect Relay access denied, never 250.
 
     Parameters:
         sender: the MAIL FROM address (default: this host's user@domain)
         recipient: a recipient in a domain the server does not serve
     """
-    target = default_host(ctx, host)
     mail_from = sender or f"{ctx.value('user') or 'probe'}@{ctx.value('domain') or 'example.com'}"
-    seconds = io_seconds(io_timeout)
     server = server_values(ctx, target)
 
     def body(session: SmtpSession, address: str, greeting: Reply) -> Result:
@@ -380,36 +388,32 @@ def smtp_relay_denied(ctx: Context, host: str | None = None, port: int = 25,
                           session.transcript, diagnose("postfix.open-relay", client=client))
         return _unexpected(ctx, "RCPT TO", reply, session.transcript)
 
-    return _probe(ctx, target, port, from_address, seconds, body)
+    return body
 
 
-@check(
+@_smtp_check(
     "smtp_relay_after_auth",
     "SMTP 認証すれば、よそのドメイン宛ての中継を受け付ける（RCPT TO が 250） / "
     "After SMTP AUTH the server relays to another domain (RCPT TO gets 250).",
-    docs={**_COMMON, **_CREDENTIALS},
+    docs=_CREDENTIALS,
 )
-def smtp_relay_after_auth(ctx: Context, host: str | None = None, port: int = 25,
-                          from_address: str | None = None, io_timeout: float = 5.0,
+def smtp_relay_after_auth(ctx: Context, target: str,
                           user: str | None = None, password: str | None = None,
                           mechanism: str | None = None, sender: str | None = None,
-                          recipient: str | None = None) -> Result:
+                          recipient: str | None = None) -> _Plan:
     """AUTH, MAIL FROM, RCPT TO the other domain: expect 250, then RSET and QUIT.
 
     Parameters:
         sender: the MAIL FROM address (default: user at the server's domain)
         recipient: the recipient (default: the other lab host's user@domain)
     """
-    target = default_host(ctx, host)
+    given = credentials(ctx, target, user, password)
+    if isinstance(given, Result):
+        return given
+    login, secret = given
     server, other = server_values(ctx, target), other_values(ctx, target)
-    login = user or server["user"]
-    secret = password if password is not None else ctx.value("password")
     mail_from = sender or f"{login}@{server['domain'] or 'example.com'}"
     rcpt = recipient or f"{other['user'] or 'postmaster'}@{other['domain'] or 'example.invalid'}"
-    if not login or not secret:
-        return error(t("ユーザー名かパスワードがありません（user / password）",
-                       "no user or password (user / password)"))
-    seconds = io_seconds(io_timeout)
 
     def body(session: SmtpSession, address: str, greeting: Reply) -> Result:
         reply = _authenticate(ctx, session, login, secret, mechanism)
@@ -431,19 +435,17 @@ def smtp_relay_after_auth(ctx: Context, host: str | None = None, port: int = 25,
                           session.transcript, diagnose("postfix.sasl-not-permitted"))
         return _unexpected(ctx, "RCPT TO", reply, session.transcript)
 
-    return _probe(ctx, target, port, from_address, seconds, body)
+    return body
 
 
-@check(
+@_smtp_check(
     "smtp_accepts_mail",
     "他のサーバーと同じように認証なしで接続して、サーバー自身のユーザー宛ての RCPT TO が受け付け"
     "られる / The server accepts mail for its own user from an unauthenticated client (as "
     "the other MTA will).",
-    docs=_COMMON,
 )
-def smtp_accepts_mail(ctx: Context, host: str | None = None, port: int = 25,
-                      from_address: str | None = None, io_timeout: float = 5.0,
-                      sender: str | None = None, recipient: str | None = None) -> Result:
+def smtp_accepts_mail(ctx: Context, target: str,
+                      sender: str | None = None, recipient: str | None = None) -> _Plan:
     """RCPT TO the server's own user without AUTH: catches the restriction typo (451 4.3.5).
 
     Run it from the other host: from the server itself permit_mynetworks accepts before the
@@ -453,11 +455,9 @@ def smtp_accepts_mail(ctx: Context, host: str | None = None, port: int = 25,
         sender: the MAIL FROM address (default: the other lab host's user)
         recipient: the local recipient (default: the server's user@domain)
     """
-    target = default_host(ctx, host)
     server, other = server_values(ctx, target), other_values(ctx, target)
     rcpt = recipient or f"{server['user'] or 'postmaster'}@{server['domain'] or target}"
     mail_from = sender or f"{other['user'] or 'probe'}@{other['domain'] or 'example.com'}"
-    seconds = io_seconds(io_timeout)
 
     def body(session: SmtpSession, address: str, greeting: Reply) -> Result:
         _mail_from(ctx, session, mail_from)
@@ -491,4 +491,4 @@ def smtp_accepts_mail(ctx: Context, host: str | None = None, port: int = 25,
                                    local_part=rcpt.partition("@")[0]))
         return _unexpected(ctx, "RCPT TO", reply, session.transcript)
 
-    return _probe(ctx, target, port, from_address, seconds, body)
+    return body

@@ -33,11 +33,21 @@ causes (smtp.auth-failed, saslauthd.unreachable, dovecot.auth-failed ...).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from maillab_tui.check import Context, Diagnosis, Result, check, denied, failed, passed, t
+from maillab_tui.check import (
+    Context,
+    Diagnosis,
+    Result,
+    check,
+    denied,
+    failed,
+    passed,
+    t,
+    takes_params_of,
+)
 from maillab_tui.checking.probes import mask
 from maillab_tui.mail.clients import (
     AUTH_METHODS,
@@ -299,27 +309,43 @@ _ACCOUNT_PARAMS = {
 }
 
 
-@check(
+_Account = Callable[..., Result]
+
+
+def _account_check(name: str, description: str) -> Callable[[_Account], _Account]:
+    """Declare a client-account check: the function gets the expectations (the table's
+    values, the chapter's by default) and the user's home, then its own parameters."""
+
+    def declare(plan: _Account) -> _Account:
+        def run(ctx: Context, user: str | None = None, home: str | None = None,
+                imap_host: str | None = None, imap_port: int = 143,
+                smtp_host: str | None = None, smtp_port: int = 25,
+                email: str | None = None, **own: object) -> Result:
+            want = _expected(ctx, user, imap_host, imap_port, smtp_host, smtp_port, email)
+            try:
+                return plan(ctx, want, _home(ctx, want.user, home), **own)
+            except _Denied as exc:
+                return _denied(str(exc), want.user)
+
+        return check(name, description, docs=_ACCOUNT_PARAMS)(
+            takes_params_of(run, plan, skip=3))
+
+    return declare
+
+
+@_account_check(
     "thunderbird_account",
     "Thunderbird のアカウントが表のとおり（IMAP 143・SMTP 25・接続の保護なし・通常のパスワード"
     "認証） / The Thunderbird account is set up as in the table.",
-    docs=_ACCOUNT_PARAMS,
 )
-def thunderbird_account(ctx: Context, user: str | None = None, home: str | None = None,
-                        imap_host: str | None = None, imap_port: int = 143,
-                        smtp_host: str | None = None, smtp_port: int = 25,
-                        email: str | None = None, profile: str | None = None) -> Result:
+def thunderbird_account(ctx: Context, want: Expected, where_home: str,
+                        profile: str | None = None) -> Result:
     """Read profiles.ini and prefs.js; compare the account best matching the IMAP host.
 
     Parameters:
         profile: the profile directory (default: from profiles.ini)
     """
-    want = _expected(ctx, user, imap_host, imap_port, smtp_host, smtp_port, email)
-    where_home = _home(ctx, want.user, home)
-    try:
-        result = _thunderbird(ctx, want, where_home, profile)
-    except _Denied as exc:
-        return _denied(str(exc), want.user)
+    result = _thunderbird(ctx, want, where_home, profile)
     if result is None:
         return failed(t(f"{want.user} の Thunderbird のプロファイルがありません",
                         f"{want.user} has no Thunderbird profile"),
@@ -329,24 +355,15 @@ def thunderbird_account(ctx: Context, user: str | None = None, home: str | None 
     return result
 
 
-@check(
+@_account_check(
     "mail_client_account",
     "メールクライアント（Thunderbird か Mutt）のアカウントが表のとおり / "
     "A mail client account (Thunderbird or Mutt) is set up as in the table.",
-    docs=_ACCOUNT_PARAMS,
 )
-def mail_client_account(ctx: Context, user: str | None = None, home: str | None = None,
-                        imap_host: str | None = None, imap_port: int = 143,
-                        smtp_host: str | None = None, smtp_port: int = 25,
-                        email: str | None = None) -> Result:
+def mail_client_account(ctx: Context, want: Expected, where_home: str) -> Result:
     """Pass when either client is set up right; otherwise report the one that exists."""
-    want = _expected(ctx, user, imap_host, imap_port, smtp_host, smtp_port, email)
-    where_home = _home(ctx, want.user, home)
-    try:
-        tb = _thunderbird(ctx, want, where_home, None)
-        mutt = _mutt(ctx, want, where_home)
-    except _Denied as exc:
-        return _denied(str(exc), want.user)
+    tb = _thunderbird(ctx, want, where_home, None)
+    mutt = _mutt(ctx, want, where_home)
     for result in (tb, mutt):
         if result is not None and result.status == "pass":
             return result
@@ -430,14 +447,7 @@ def thunderbird_seen(ctx: Context, user: str | None = None, smtp: bool = True,
     return _seen(ctx, user or ctx.value("user"), smtp, imap)
 
 
-@check(
-    "mail_client_seen",
-    "thunderbird_seen と同じ（どのメールクライアントでも） / "
-    "Same as thunderbird_seen, for any client.",
-    docs=_SEEN_PARAMS,
-)
-def mail_client_seen(ctx: Context, user: str | None = None, smtp: bool = True,
-                     imap: bool = True) -> Result:
-    """The server saw the user's client: SMTP AUTH and IMAP login since the step started."""
-    return _seen(ctx, user or ctx.value("user"), smtp, imap)
-
+check("mail_client_seen",
+      "thunderbird_seen と同じ（どのメールクライアントでも） / "
+      "Same as thunderbird_seen, for any client.",
+      docs=_SEEN_PARAMS)(thunderbird_seen)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from maillab_tui.check import Context, Diagnosis, Result, check, error, failed, passed, t
+from maillab_tui.check import Context, Result, check, error, failed, passed, t
 from maillab_tui.checking.probes import permission_denied, tool_missing
+from maillab_tui.mail.diagnoses import diagnose
 
 
 def _no_user(user: str, evidence: str) -> Result:
@@ -11,10 +12,7 @@ def _no_user(user: str, evidence: str) -> Result:
     return failed(
         t(f"ユーザー {user} がいません", f"there is no user {user}"),
         evidence,
-        Diagnosis("user.missing",
-                  t(f"ユーザー {user} が作成されていません。",
-                    f"the user {user} has not been created."),
-                  f"sudo useradd -m {user}"),
+        diagnose("user.missing", user=user),
     )
 
 
@@ -67,10 +65,7 @@ def password_set(ctx: Context, user: str) -> Result:
         return failed(
             t(f"ユーザー {user} にパスワードが設定されていません", f"user {user} has no password"),
             f"{user}:{field}:…",
-            Diagnosis("user.no-password",
-                      t(f"passwd {user} がまだ実行されていません。",
-                        f"passwd {user} has not been run."),
-                      f"sudo passwd {user}"),
+            diagnose("user.no-password", user=user),
         )
     scheme = field.lstrip("!")
     scheme = scheme[: scheme.index("$", 1) + 1] if scheme.startswith("$") and "$" in scheme[1:] \
@@ -80,10 +75,7 @@ def password_set(ctx: Context, user: str) -> Result:
             t(f"ユーザー {user} のパスワードがロックされています",
               f"user {user}'s password is locked"),
             f"{user}:!{scheme}…",
-            Diagnosis("user.password-locked",
-                      t("パスワードはあるがロックされています（passwd -l / usermod -L）。",
-                        "a password is set but locked (passwd -l / usermod -L)."),
-                      f"sudo passwd -u {user}"),
+            diagnose("user.password-locked", user=user),
         )
     return passed(t(f"ユーザー {user} にパスワードが設定されています",
                     f"user {user} has a password"),

@@ -30,6 +30,7 @@ from maillab_tui.checking.api import (
     run_check,
     skipped,
     t,
+    takes_params_of,
     wait_for,
 )
 from maillab_tui.checking.probes import (
@@ -110,6 +111,7 @@ __all__ = [
     "skipped",
     "split_list",
     "t",
+    "takes_params_of",
     "tool_missing",
     "wait_for",
 ]

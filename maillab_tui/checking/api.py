@@ -263,6 +263,24 @@ def params_from_signature(func: CheckFunction, told: Mapping[str, str],
     return out
 
 
+def takes_params_of(run: CheckFunction, plan: Callable[..., Any], skip: int) -> CheckFunction:
+    """Give `run`, a check's function that takes the context, the parameters it handles itself
+    and `**rest` for `plan`, the parameters of both: its own, then `plan`'s after the first
+    `skip`; and `plan`'s name and docstring. Checks that share parameters (the SMTP checks'
+    host, port, from_address and io_timeout) declare them once this way."""
+    own = [p for p in inspect.signature(run).parameters.values()
+           if p.kind is not p.VAR_KEYWORD]
+    rest = list(inspect.signature(plan).parameters.values())[skip:]
+    names = {p.name for p in own} | {"return"}
+    annotations = {k: v for k, v in run.__annotations__.items() if k in names}
+    annotations.update({p.name: plan.__annotations__[p.name] for p in rest
+                        if p.name in plan.__annotations__})
+    run.__signature__ = inspect.Signature([*own, *rest])  # type: ignore[attr-defined]
+    run.__annotations__ = annotations
+    run.__name__, run.__qualname__ = plan.__name__, plan.__qualname__
+    run.__doc__ = plan.__doc__
+    return run
+
 def check(
     name: str,
     description: str,

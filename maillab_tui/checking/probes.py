@@ -19,7 +19,7 @@ from typing import Any
 from maillab_tui.chapter.variables import mask as _mask
 from maillab_tui.checking.api import Diagnosis, Result, denied, error, failed
 from maillab_tui.system import Proc
-from maillab_tui.text import t
+from maillab_tui.text import Localized, t
 
 # --------------------------------------------------------------------------- Postfix lists
 
@@ -53,6 +53,21 @@ def near_miss(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str
     return found[0] if found else None
 
 
+
+def unknown_name(name: str, real: str | None, message: Localized, evidence: Sequence[str],
+                 code: str, cause: Localized, fallback: str, *, asked: bool = False) -> Result:
+    """The failure for a name a tool does not know, suggesting `real` (the known name it is
+    most likely a typo of, see `near_miss`). `asked`: the name is the one the check was asked
+    about (the fix is the right name), else one found in a configuration (the fix replaces
+    it); `fallback` is the fix when nothing is near."""
+    if real:
+        hint = t(f"（{real} の打ち間違い？）",
+                 f" (did you mean {real}?)" if asked else f" (a typo of {real}?)")
+        fix = real if asked else f"{name} → {real}"
+    else:
+        hint, fix = t("", ""), fallback
+    return failed(t(message.ja + hint.ja, message.en + hint.en), list(evidence),
+                  Diagnosis(code, cause, fix))
 
 
 def present_items(param: str, items: Sequence[str], absent: Iterable[str] | None, shown: str,

@@ -1,4 +1,4 @@
-"""The diagnoses of the mail checks: one stable code each, a message naming the cause, a fix.
+"""The diagnoses of the checks: one stable code each, a message naming the cause, a fix.
 
 The codes and what they mean are listed in the table at the top of checks/diagnose.py (a test
 keeps that table and `CATALOGUE` equal). Messages are templates: `{name}` fields are filled
@@ -566,6 +566,94 @@ CATALOGUE: dict[str, Entry] = {
         "since the step started the server log shows no IMAP login of {user} (imap-login: "
         "Login: user=<{user}>): did the client fetch mail?",
         "{log} | grep imap-login | tail -3",
+    ),
+    # ---------------------------------------------------------------- files, users, services, logs
+    "file.missing": Entry(
+        "{path} が存在しません。パス名の打ち間違いか、まだ作成していないようです。",
+        "{path} does not exist: a typo in the path, or it has not been created yet.",
+        "ls -l {parent}",
+    ),
+    "file.unexpected-match": Entry(
+        "{path} にあってはいけない行が残っています。",
+        "{path} still has a line that must not be there.",
+        "{path} の {line} 行目",
+    ),
+    "file.commented-out": Entry(
+        "行頭の # を外してください（コメントのままでは設定になりません）。",
+        "remove the leading # (a comment is not a setting).",
+        "{line}",
+    ),
+    "file.no-match": Entry(
+        "{path} に必要な行がありません。編集して保存したか確認してください。",
+        "{path} lacks the line: check that it was edited and saved.",
+        "grep -n . {path}",
+    ),
+    "file.mode-differs": Entry("パーミッションが違います。", "the permission bits differ.",
+                               "sudo chmod {mode} {path}"),
+    "file.owner-differs": Entry("所有者が違います。", "the owner differs.",
+                                "sudo chown {wanted} {path}"),
+    "file.group-differs": Entry("グループが違います。", "the group differs.",
+                                "sudo chgrp {wanted} {path}"),
+    "user.missing": Entry("ユーザー {user} が作成されていません。",
+                          "the user {user} has not been created.", "sudo useradd -m {user}"),
+    "user.no-password": Entry("passwd {user} がまだ実行されていません。",
+                              "passwd {user} has not been run.", "sudo passwd {user}"),
+    "user.password-locked": Entry(
+        "パスワードはあるがロックされています（passwd -l / usermod -L）。",
+        "a password is set but locked (passwd -l / usermod -L).",
+        "sudo passwd -u {user}",
+    ),
+    "service.not-found": Entry(
+        "このユニットがありません。パッケージがインストールされていない？ 名前の打ち間違い？",
+        "no such unit: is the package installed? Is the name misspelt?",
+        "systemctl list-unit-files '{stem}*'",
+    ),
+    "service.failed": Entry(
+        "起動に失敗しました。設定ファイルの誤りが多い原因です。ログで理由を確認してください。",
+        "it failed to start, most often for a configuration error: the log says why.",
+        "sudo journalctl -u {unit} -n 20 --no-pager",
+    ),
+    "service.inactive": Entry("サービスが起動していません。", "the service has not been started.",
+                              "sudo systemctl start {unit}"),
+    "service.not-active": Entry(
+        "サービスの状態が {state} です。少し待ってからもう一度確認してください。",
+        "the service is {state}: wait a moment and check again.",
+        "systemctl status {unit}",
+    ),
+    "service.no-process": Entry(
+        "起動スクリプトが何も起動せずに終わっています（active (exited)）。"
+        "設定ファイルでサービスが無効になっていないか確認してください。",
+        "the start script finished without starting anything (active (exited)): check that "
+        "the service is not disabled in its settings file.",
+        "systemctl status {unit}",
+    ),
+    "service.masked": Entry("マスクされたユニットは起動できません。", "a masked unit cannot start.",
+                            "sudo systemctl unmask {unit}"),
+    "service.disabled": Entry("再起動するとサービスが止まったままになります。",
+                              "after a reboot it will not start.", "sudo systemctl enable {unit}"),
+    "log.no-file": Entry(
+        "ログファイルがありません。rsyslog が入っていない（Debian 12 の既定）か、"
+        "パスが違います。journalctl で見られます。",
+        "no such log file: rsyslog is not installed (Debian 12's default) or the path is "
+        "wrong; journalctl shows the log.",
+        "journalctl -e SYSLOG_FACILITY=2",
+    ),
+    "log.unexpected-match": Entry(
+        "出てはいけないメッセージがログに出ています。行の内容が原因を示しています。",
+        "the log shows a message that must not appear: the line says why.",
+        "{line}",
+    ),
+    "log.empty": Entry(
+        "ログが 1 行も増えていません。まだ操作（メール送信など）をしていないか、"
+        "サービスが動いていないか、ログが別の場所に出ています。",
+        "no new log lines at all: the action (sending mail ...) was not done yet, the service "
+        "is not running, or it logs elsewhere.",
+        "journalctl -e SYSLOG_FACILITY=2",
+    ),
+    "log.no-match": Entry(
+        "期待したメッセージがログにありません。最後の行にエラーが出ていないか見てください。",
+        "the expected message is not in the log: look for an error in the last lines.",
+        "{look}",
     ),
     # ---------------------------------------------------------------- the DVD
     "dvd.no-disc": Entry(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from maillab_tui.checking.api import Context
+from maillab_tui.checking.api import Context, Result, error, t
 
 
 def hostname_recipient(ctx: Context, recipient: str) -> tuple[str, str] | None:
@@ -25,9 +25,6 @@ def hostname_recipient(ctx: Context, recipient: str) -> tuple[str, str] | None:
     return None
 
 
-
-
-
 def server_values(ctx: Context, host: str) -> dict[str, str]:
     """The chapter values of the server at `host`: the peer's when `host` names the peer."""
     peer = {ctx.value("peer_address"), ctx.value("peer_fqdn")} - {""}
@@ -46,3 +43,19 @@ def other_values(ctx: Context, host: str) -> dict[str, str]:
                 "user": ctx.value("user"), "address": ctx.value("address")}
     return {"fqdn": ctx.value("peer_fqdn"), "domain": ctx.value("peer_domain"),
             "user": ctx.value("peer_user"), "address": ctx.value("peer_address")}
+
+
+def credentials(ctx: Context, host: str, user: str | None, password: str | None,
+                wrong: bool = False) -> tuple[str, str] | Result:
+    """The login name and password a probe of the server at `host` uses: the parameters,
+    else that server's user and the chapter's password (`wrong`: a made-up wrong password,
+    unless one is given); the error naming what is missing when either is empty."""
+    login = user or server_values(ctx, host)["user"]
+    if wrong:
+        secret = password or "maillab-wrong-" + (ctx.value("password") or "password")[::-1]
+    else:
+        secret = password if password is not None else ctx.value("password")
+    if not login or not secret:
+        return error(t("ユーザー名かパスワードがありません（user / password）",
+                       "no user or password (user / password)"))
+    return login, secret

@@ -7,6 +7,7 @@ imaplib/poplib clients that connect the same way.
 from __future__ import annotations
 
 import base64
+import email
 import imaplib
 import poplib
 import smtplib
@@ -188,9 +189,27 @@ class _Bounded:
 class Imap(_Bounded, imaplib.IMAP4):
     """imaplib's client, connecting through `connect()`."""
 
+    def subjects(self, count: int, last: int = 200) -> list[str]:
+        """The Subject of the last `last` of the selected mailbox's `count` messages, decoded
+        (BODY.PEEK: nothing is marked seen)."""
+        if not count:
+            return []
+        _, fetched = self.fetch(f"{max(1, count - last + 1)}:{count}",
+                                "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        return [decoded(email.message_from_bytes(item[1]).get("Subject"))
+                for item in fetched or [] if isinstance(item, tuple) and len(item) == 2]
+
 
 class Pop3(_Bounded, poplib.POP3):
     """poplib's client, connecting through `connect()`."""
+
+    def subjects(self, count: int, last: int = 50) -> list[str]:
+        """The Subject of the last `last` of the `count` messages, decoded (TOP n 0)."""
+        out = []
+        for number in range(max(1, count - last + 1), count + 1):
+            _, lines, _ = self.top(number, 0)
+            out.append(decoded(email.message_from_bytes(b"\r\n".join(lines)).get("Subject")))
+        return out
 
 
 def as_text(value: object) -> str:

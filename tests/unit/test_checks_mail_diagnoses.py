@@ -21,7 +21,7 @@ from maillab_tui.mail.sessions import Reply
 from tests.conftest import ROOT
 
 MAIL_MODULES = ("smtp", "imap_pop", "delivery", "dns", "firewall", "saslauthd", "thunderbird",
-                "dvd", "diagnose")
+                "dvd", "diagnose", "files", "users", "services", "logs")
 
 
 def _sources() -> str:
