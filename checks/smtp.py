@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from maillab_tui.check import Context, Result, check, error, failed, passed, t, takes_params_of
 from maillab_tui.mail.diagnoses import diagnose, mail_log_hint
@@ -214,14 +215,38 @@ _Body = Callable[[SmtpSession, str, Reply], Result]
 _Plan = _Body | Result
 
 
-def _smtp_check(name: str, description: str, docs: dict[str, str] | None = None,
+@dataclass(frozen=True)
+class _Login:
+    """The login parameters of a check that authenticates, as given (None: the default)."""
+
+    user: str | None
+    password: str | None
+    mechanism: str | None
+
+
+def _with_login(plan: Callable[..., _Plan]) -> Callable[..., _Plan]:
+    """`plan` (context, server, `_Login`, its own parameters) with the login parameters."""
+
+    def with_login(ctx: Context, target: str, user: str | None = None,
+                   password: str | None = None, mechanism: str | None = None,
+                   **own: object) -> _Plan:
+        return plan(ctx, target, _Login(user, password, mechanism), **own)
+
+    return takes_params_of(with_login, plan, skip=3)
+
+
+def _smtp_check(name: str, description: str, login: bool = False,
                 ) -> Callable[[Callable[..., _Plan]], Callable[..., Result]]:
-    """Declare an SMTP check. The function takes the context, the server (`host` filled in)
-    and its own parameters, and returns what to do in the session (`body`), or a Result when
-    its parameters are wrong. The session's parameters (host, port, from_address, io_timeout)
-    are added here, the same for every SMTP check, before the function's own."""
+    """Declare an SMTP check. The function takes the context, the server (`host` filled in),
+    with `login` the `_Login` (user, password, mechanism), and its own parameters; it returns
+    what to do in the session (`body`), or a Result when its parameters are wrong. The
+    session's parameters (host, port, from_address, io_timeout) are added here, the same for
+    every SMTP check, before the function's own."""
 
     def declare(plan: Callable[..., _Plan]) -> Callable[..., Result]:
+        if login:
+            plan = _with_login(plan)
+
         def run(ctx: Context, host: str | None = None, port: int = 25,
                 from_address: str | None = None, io_timeout: float = 5.0,
                 **own: object) -> Result:
@@ -231,7 +256,7 @@ def _smtp_check(name: str, description: str, docs: dict[str, str] | None = None,
                 return body
             return _probe(ctx, target, port, from_address, io_seconds(io_timeout), body)
 
-        return check(name, description, docs={**_COMMON, **(docs or {})})(
+        return check(name, description, docs={**_COMMON, **(_CREDENTIALS if login else {})})(
             takes_params_of(run, plan, skip=2))
 
     return declare
@@ -288,11 +313,9 @@ def smtp_auth_offered(ctx: Context, target: str) -> _Plan:
     "smtp_auth",
     "SMTP 認証が正しいパスワードで成功する（expect: failure なら、間違ったパスワードで失敗する） / "
     "SMTP AUTH succeeds with the password (with expect failure: fails with a wrong one).",
-    docs=_CREDENTIALS,
+    login=True,
 )
-def smtp_auth(ctx: Context, target: str,
-              user: str | None = None, password: str | None = None,
-              mechanism: str | None = None, expect: str = "success") -> _Plan:
+def smtp_auth(ctx: Context, target: str, auth: _Login, expect: str = "success") -> _Plan:
     """AUTH PLAIN (or LOGIN) and judge the reply: 235, 535, or 454 (saslauthd).
 
     Parameters:
@@ -302,10 +325,11 @@ def smtp_auth(ctx: Context, target: str,
     if expect not in ("success", "failure"):
         return error(t(f"expect は success か failure です（{expect}）",
                        f"expect must be success or failure, not {expect}"))
-    given = credentials(ctx, target, user, password, wrong=expect == "failure")
+    given = credentials(ctx, target, auth.user, auth.password, wrong=expect == "failure")
     if isinstance(given, Result):
         return given
     login, secret = given
+    mechanism = auth.mechanism
 
     def body(session: SmtpSession, address: str, greeting: Reply) -> Result:
         reply = _authenticate(ctx, session, login, secret, mechanism)
@@ -395,11 +419,9 @@ def smtp_relay_denied(ctx: Context, target: str,
     "smtp_relay_after_auth",
     "SMTP 認証すれば、よそのドメイン宛ての中継を受け付ける（RCPT TO が 250） / "
     "After SMTP AUTH the server relays to another domain (RCPT TO gets 250).",
-    docs=_CREDENTIALS,
+    login=True,
 )
-def smtp_relay_after_auth(ctx: Context, target: str,
-                          user: str | None = None, password: str | None = None,
-                          mechanism: str | None = None, sender: str | None = None,
+def smtp_relay_after_auth(ctx: Context, target: str, auth: _Login, sender: str | None = None,
                           recipient: str | None = None) -> _Plan:
     """AUTH, MAIL FROM, RCPT TO the other domain: expect 250, then RSET and QUIT.
 
@@ -407,10 +429,11 @@ def smtp_relay_after_auth(ctx: Context, target: str,
         sender: the MAIL FROM address (default: user at the server's domain)
         recipient: the recipient (default: the other lab host's user@domain)
     """
-    given = credentials(ctx, target, user, password)
+    given = credentials(ctx, target, auth.user, auth.password)
     if isinstance(given, Result):
         return given
     login, secret = given
+    mechanism = auth.mechanism
     server, other = server_values(ctx, target), other_values(ctx, target)
     mail_from = sender or f"{login}@{server['domain'] or 'example.com'}"
     rcpt = recipient or f"{other['user'] or 'postmaster'}@{other['domain'] or 'example.invalid'}"

@@ -263,7 +263,10 @@ def params_from_signature(func: CheckFunction, told: Mapping[str, str],
     return out
 
 
-def takes_params_of(run: CheckFunction, plan: Callable[..., Any], skip: int) -> CheckFunction:
+_F = typing.TypeVar("_F", bound=Callable[..., Any])
+
+
+def takes_params_of(run: _F, plan: Callable[..., Any], skip: int) -> _F:
     """Give `run`, a check's function that takes the context, the parameters it handles itself
     and `**rest` for `plan`, the parameters of both: its own, then `plan`'s after the first
     `skip`; and `plan`'s name and docstring. Checks that share parameters (the SMTP checks'

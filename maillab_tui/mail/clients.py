@@ -81,11 +81,10 @@ AUTH_METHODS: Mapping[int, str] = {
 
 
 @dataclass(frozen=True)
-class IncomingServer:
-    """An incoming server of a Thunderbird profile, with Thunderbird's defaults filled in."""
+class ServerPrefs:
+    """A server of a Thunderbird profile, with Thunderbird's defaults filled in."""
 
-    key: str  # server1
-    type: str
+    key: str  # server1, smtp1
     hostname: str
     port: int
     user: str
@@ -94,15 +93,15 @@ class IncomingServer:
 
 
 @dataclass(frozen=True)
-class OutgoingServer:
-    """An SMTP server of a Thunderbird profile, with Thunderbird's defaults filled in."""
+class OutgoingServer(ServerPrefs):
+    """An SMTP server (mail.smtpserver.KEY.*)."""
 
-    key: str  # smtp1
-    hostname: str
-    port: int
-    user: str
-    socket_type: int
-    auth_method: int
+
+@dataclass(frozen=True)
+class IncomingServer(ServerPrefs):
+    """An incoming server (mail.server.KEY.*) and its type."""
+
+    type: str  # imap, pop3 (none: Local Folders)
 
 
 @dataclass(frozen=True)
@@ -137,9 +136,9 @@ def _incoming(prefs: Mapping[str, Any], key: str) -> IncomingServer:
     if port == 0:
         standard = {"imap": (143, 993), "pop3": (110, 995)}.get(kind, (0, 0))
         port = standard[1] if socket_type == 3 else standard[0]
-    return IncomingServer(key, kind, str(prefs.get(base + "hostname", "")), port,
+    return IncomingServer(key, str(prefs.get(base + "hostname", "")), port,
                           str(prefs.get(base + "userName", "")), socket_type,
-                          _int(prefs.get(base + "authMethod"), 3))
+                          _int(prefs.get(base + "authMethod"), 3), type=kind)
 
 
 def _outgoing(prefs: Mapping[str, Any], key: str) -> OutgoingServer:

@@ -44,18 +44,10 @@ SRC_IN_HOST = "/opt/maillab-tui/src"
 
 
 class Host(Protocol):
-    """What the self-test needs of the sandbox (maillab_tui.sandbox.Lab has it)."""
+    """What the self-test needs of the sandbox (maillab_tui.sandbox.Lab has it): run a
+    command in a host as root, within `timeout` seconds."""
 
-    def exec(
-        self,
-        host: str,
-        argv: list[str],
-        user: str | None = None,
-        input: str | None = None,
-        timeout: float | None = None,
-        tty: bool = False,
-        capture: bool = True,
-    ) -> Any: ...
+    def exec(self, host: str, argv: list[str], *, timeout: float | None = None) -> Any: ...
 
 
 @dataclass
@@ -295,28 +287,19 @@ RunSteps = Callable[[str, Step], tuple[bool, str]]
 """Runs a step's solve on a host; (ok, what happened) — bound to the runner by the caller."""
 
 
+@dataclass
 class SelfTest:
-    """Walks a chapter on sandbox hosts; `run()` returns the report."""
+    """Walks a chapter on sandbox hosts; `run()` returns the report. `progress` is told each
+    line of what is happening; `sandbox` runs `maillab-tui sandbox ...` (reboots)."""
 
-    def __init__(
-        self,
-        lab: Host,
-        chapter: Chapter,
-        run_step: RunSteps,
-        platform: str = "debian12",
-        chapter_ref: str = "mail-server",
-        from_step: str | None = None,
-        progress: Callable[[str], None] = print,
-        sandbox: Callable[[list[str]], tuple[int, str]] = sandbox_command,
-    ) -> None:
-        self.lab = lab
-        self.sandbox = sandbox
-        self.chapter = chapter
-        self.run_step = run_step
-        self.platform = platform
-        self.chapter_ref = chapter_ref
-        self.from_step = from_step
-        self.say = progress
+    lab: Host
+    chapter: Chapter
+    run_step: RunSteps
+    platform: str = "debian12"
+    chapter_ref: str = "mail-server"
+    from_step: str | None = None
+    progress: Callable[[str], None] = print
+    sandbox: Callable[[list[str]], tuple[int, str]] = sandbox_command
 
     # -- checks inside a host -------------------------------------------------------------
 
@@ -472,7 +455,7 @@ class SelfTest:
                 if step.checks_for(self.platform, h):
                     done[h].phases.append(self.phase_checks("after", h, step, True, 1.0, began))
                 runs.append(done[h])
-                self.say(self.line(done[h]))
+                self.progress(self.line(done[h]))
             stopped |= {h for h, last in stop_after.items() if last == step.id}
         return runs
 
@@ -507,7 +490,7 @@ class SelfTest:
                     )
             for h in targets:
                 report.steps.append(runs[h])
-                self.say(self.line(runs[h]))
+                self.progress(self.line(runs[h]))
         for h in hosts:
             t0 = time.monotonic()
             code, data = self.grade(h, None)
@@ -518,7 +501,7 @@ class SelfTest:
                 self.failures(data),
                 self.summary(data),
             )
-            self.say(
+            self.progress(
                 f"check-only {h:6} {'PASS' if code == 0 else 'FAIL'}"
                 f" ({report.final[h].duration:.1f}s) score {data.get('score', '?')}"
             )
@@ -526,7 +509,7 @@ class SelfTest:
             for mistake in load_mistakes(self.chapter):
                 result = self.mistake(mistake)
                 report.mistakes.append(result)
-                self.say(
+                self.progress(
                     f"mistake {mistake.id:32} {'PASS' if result.ok else 'FAIL'}"
                     f" ({result.duration:.1f}s) {result.detail if not result.ok else ''}"
                 )

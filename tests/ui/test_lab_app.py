@@ -446,31 +446,29 @@ async def test_copy_puts_the_exact_command_on_the_clipboard(make_app: Any) -> No
         assert any("コピーしました" in n.message for n in app._notifications)
 
 
-async def test_layout_keys_resize_and_toggle_the_log(make_app: Any) -> None:
+@pytest.mark.parametrize(("size", "beside"), [((80, 24), False), ((160, 48), True)])
+async def test_layout_keys_resize_and_toggle_the_log(make_app: Any, size: tuple[int, int],
+                                                      beside: bool) -> None:
+    """Below the step on a small terminal (> and < change its height by 2 rows), beside it on
+    a wide one (> makes it wider); l hides it."""
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await started(app, pilot)
         pane = app.query_one(LogPane)
-        height = pane.size.height
+        before = pane.size.width if beside else pane.size.height
         await pilot.press("greater_than_sign")
         await pilot.pause()
-        assert pane.size.height == height + 2
-        await pilot.press("less_than_sign", "less_than_sign")
-        await pilot.pause()
-        assert pane.size.height == height - 2
+        if beside:
+            assert pane.size.width > before
+            assert pane.region.y == app.query_one("#center").region.y
+        else:
+            assert pane.size.height == before + 2
+            await pilot.press("less_than_sign", "less_than_sign")
+            await pilot.pause()
+            assert pane.size.height == before - 2
         await pilot.press("l")
         await pilot.pause()
         assert not pane.display
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        await started(app, pilot)
-        pane = app.query_one(LogPane)
-        width = pane.size.width
-        await pilot.press("greater_than_sign")
-        await pilot.pause()
-        assert pane.size.width > width
-        assert pane.region.y == app.query_one("#center").region.y     # beside, not below
-
 
 
 async def test_a_dialogue_runs_the_script_or_lets_the_learner_type(make_app: Any) -> None:

@@ -638,28 +638,22 @@ def test_postconf_passes_for_any_list_spelling(tmp_path: Path) -> None:
     assert swapped.status is Status.PASS  # order does not count outside *_restrictions
 
 
-def test_postconf_value_differs(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("param", "actual", "explicit", "expect", "default"), [
+    ("mynetworks", "192.168.56.101", "mynetworks = 192.168.56.101\n", "192.168.56.102", False),
+    ("smtpd_sasl_auth_enable", "no", "", "yes", True),   # never set: the default is in force
+])
+def test_postconf_value_differs(tmp_path: Path, param: str, actual: str, explicit: str,
+                                expect: str, default: bool) -> None:
     ctx = make_ctx(tmp_path, {
-        _postconf("-h", "mynetworks"): (0, "192.168.56.101\n", ""),
-        _postconf("-n", "mynetworks"): (0, "mynetworks = 192.168.56.101\n", ""),
+        _postconf("-h", param): (0, actual + "\n", ""),
+        _postconf("-n", param): (0, explicit, ""),
     })
-    result = run("postconf", ctx, param="mynetworks", expect="192.168.56.102")
+    result = run("postconf", ctx, param=param, expect=expect)
     assert result.status is Status.FAIL
     assert code(result) == "postconf.value-differs"
-    assert "mynetworks = 192.168.56.101" in result.evidence
-    assert "192.168.56.102" in render(result.diagnosis.message, "ja")  # type: ignore[union-attr]
-    assert "既定値" not in ja(result)
-
-
-def test_postconf_value_differs_because_it_was_never_set(tmp_path: Path) -> None:
-    ctx = make_ctx(tmp_path, {
-        _postconf("-h", "smtpd_sasl_auth_enable"): (0, "no\n", ""),
-        _postconf("-n", "smtpd_sasl_auth_enable"): (0, "", ""),
-    })
-    result = run("postconf", ctx, param="smtpd_sasl_auth_enable", expect="yes")
-    assert result.status is Status.FAIL
-    assert code(result) == "postconf.value-differs"
-    assert "既定値" in ja(result)
+    assert f"{param} = {actual}" in result.evidence
+    assert expect in render(result.diagnosis.message, "ja")  # type: ignore[union-attr]
+    assert ("既定値" in ja(result)) is default
 
 
 def test_postconf_sees_the_misspelt_name_behind_a_default(tmp_path: Path) -> None:

@@ -26,6 +26,16 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
+def check_only(
+    chapter: str, host: str, platform: str, *more: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`maillab-tui --check-only` of `chapter` as `host` on `platform`, with `more` options."""
+    return cli(
+        "--check-only", "--chapter", chapter, "--host", host, "--platform", platform, *more,
+        env=env,
+    )
+
+
 NO_TEXTUAL = (
     "import sys, runpy\n"
     "sys.argv = ['maillab-tui', *sys.argv[1:]]\n"
@@ -89,17 +99,7 @@ def test_version_and_help() -> None:
 
 
 def test_check_only_json_passes_with_exit_0() -> None:
-    proc = cli(
-        "--check-only",
-        "--chapter",
-        GOOD,
-        "--host",
-        "host2",
-        "--platform",
-        "debian12",
-        "--format",
-        "json",
-    )
+    proc = check_only(GOOD, "host2", "debian12", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["verdict"] == "pass" and data["host"] == "host2"
@@ -112,18 +112,7 @@ def test_check_only_fails_with_exit_1_and_a_table(tmp_path) -> None:
     path.write_text(
         text.replace('- shell: "true"', '- shell: "echo not ready; false"'), encoding="utf-8"
     )
-    proc = cli(
-        "--check-only",
-        "--chapter",
-        str(path),
-        "--host",
-        "host1",
-        "--platform",
-        "debian12",
-        "--lang",
-        "en",
-        env={"COLUMNS": "120"},
-    )
+    proc = check_only(str(path), "host1", "debian12", "--lang", "en", env={"COLUMNS": "120"})
     assert proc.returncode == 1
     assert (
         "FAIL" in proc.stdout
@@ -134,39 +123,17 @@ def test_check_only_fails_with_exit_1_and_a_table(tmp_path) -> None:
 
 def test_check_only_junit_to_a_file(tmp_path) -> None:
     out = tmp_path / "r.xml"
-    proc = cli(
-        "--check-only",
-        "--chapter",
-        GOOD,
-        "--host",
-        "host2",
-        "--platform",
-        "almalinux9",
-        "--format",
-        "junit",
-        "--output",
-        str(out),
-    )
+    proc = check_only(GOOD, "host2", "almalinux9", "--format", "junit", "--output", str(out))
     assert proc.returncode == 0 and out.read_text().startswith("<?xml")
 
 
 def test_check_only_step_and_until() -> None:
-    base = [
-        "--check-only",
-        "--chapter",
-        GOOD,
-        "--host",
-        "host1",
-        "--platform",
-        "debian12",
-        "--format",
-        "json",
-    ]
-    steps = {c["step"] for c in json.loads(cli(*base, "--step", "user").stdout)["checks"]}
+    base = [GOOD, "host1", "debian12", "--format", "json"]
+    steps = {c["step"] for c in json.loads(check_only(*base, "--step", "user").stdout)["checks"]}
     assert steps == {"user"}
-    until = {c["step"] for c in json.loads(cli(*base, "--until", "user").stdout)["checks"]}
+    until = {c["step"] for c in json.loads(check_only(*base, "--until", "user").stdout)["checks"]}
     assert until == {"install", "user"}
-    missing = cli(*base, "--step", "nope")
+    missing = check_only(*base, "--step", "nope")
     assert missing.returncode == 2 and "no step with id 'nope'" in missing.stderr
 
 
