@@ -13,6 +13,7 @@ before), and none is read when a module is imported.
 | MAILLAB_WORKERS | how many checks run at once | `workers()` |
 | MAILLAB_LAB | the sandbox lab's name | `lab_name()` |
 | MAILLAB_SANDBOX_CACHE | where built lab images are cached | `sandbox_cache()` |
+| MAILLAB_SANDBOX_INSTALL | how new hosts get maillab-tui: file, tree | `sandbox_install()` |
 | XDG_STATE_HOME | where progress files and transcripts live | `state_dir()` |
 """
 
@@ -103,6 +104,21 @@ def lab_name_setting(environ: Mapping[str, str] | None = None) -> str:
 def sandbox_cache(environ: Mapping[str, str] | None = None) -> Path:
     """Where built lab images are cached: MAILLAB_SANDBOX_CACHE or /var/cache/maillab-tui."""
     return Path(_env(environ).get("MAILLAB_SANDBOX_CACHE") or DEFAULT_SANDBOX_CACHE)
+
+
+INSTALL_MODES = ("file", "tree")
+"""How the sandbox's hosts get maillab-tui: `file`, the one file copied in as a student gets it
+(the default), or `tree`, the working tree bound read-only on the file's dependencies (edits
+show at once: for developing maillab-tui itself)."""
+
+
+def sandbox_install(given: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """`given`, else MAILLAB_SANDBOX_INSTALL, else file; ValueError naming a wrong value."""
+    mode = given or _env(environ).get("MAILLAB_SANDBOX_INSTALL", "") or "file"
+    if mode not in INSTALL_MODES:
+        where = "" if given else "MAILLAB_SANDBOX_INSTALL="
+        raise ValueError(f"{where}{mode!r}: maillab-tui is installed as file or tree")
+    return mode
 
 
 def state_dir(environ: Mapping[str, str] | None = None) -> Path:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from maillab_tui.config import INSTALL_MODES
 from maillab_tui.sandbox.image import ADMIN_USER
 from maillab_tui.sandbox.lab import Lab
 from maillab_tui.sandbox.topology import STATE_ROOT
@@ -29,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("up", help="build the image if needed and boot host1 and host2")
     p.add_argument("--fresh", action="store_true", help="throw away the hosts' changes first")
+    p.add_argument("--install", choices=INSTALL_MODES, default=None,
+                   help="how the hosts get maillab-tui: file (the one file copied in, as a "
+                        "student's machine; the default) or tree (this working tree, bound "
+                        "read-only: edits show at once). Default: MAILLAB_SANDBOX_INSTALL")
 
     sub.add_parser("down", help="stop the lab and remove everything it set up")
 
@@ -55,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reset", help="put a host back to its freshly built state")
     p.add_argument("host")
+    p.add_argument("--install", choices=INSTALL_MODES, default=None,
+                   help="give it maillab-tui this way from now on (default: as before)")
 
     p = sub.add_parser("reboot", help="reboot a host as `sudo reboot` does (its changes are kept)",
                        description="Reboot HOST from inside (systemctl reboot) and wait until "
@@ -115,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         argv, tail = argv[:cut], argv[cut + 1 :]
     args = build_parser().parse_args(argv)
     try:
-        lab = Lab()
+        lab = Lab(install=getattr(args, "install", None) if args.command == "up" else None)
         if args.command == "up":
             lab.up(fresh=args.fresh)
             print(lab.summary())
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "tui":
             return lab.tui(args.host)
         if args.command == "reset":
-            lab.reset(args.host)
+            lab.reset(args.host, install=args.install)
             return 0
         if args.command == "reboot":
             lab.reboot(args.host)

@@ -30,6 +30,9 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--no-mistakes", action="store_true", help="skip the learner-mistake pass")
     parser.add_argument("--platform", default="debian12", choices=("debian12",),
                         help="the sandbox hosts' platform")
+    parser.add_argument("--install", choices=("file", "tree"), default=None,
+                        help="how the hosts get maillab-tui: file (the one file, as students "
+                             "get it; the default) or tree (the working tree, for developing)")
     args = parser.parse_args(list(argv))
 
     from maillab_tui.sandbox import Lab, SandboxError
@@ -54,7 +57,11 @@ def main(argv: Sequence[str]) -> int:
     # With --format json|junit and no --output, stdout carries the report alone (`| jq`, as with
     # --check-only); progress goes to stderr then.
     progress = sys.stderr if args.format != "text" and not args.output else sys.stdout
-    lab = Lab()
+    try:
+        lab = Lab(install=args.install)
+    except SandboxError as exc:
+        print(f"maillab-tui selftest: {exc}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
         lab.up(fresh=not args.from_step)

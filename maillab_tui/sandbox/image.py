@@ -1,8 +1,9 @@
 """Build and cache the lab image: Debian 12 root filesystem, local package repository, disc.
 
 The image lives outside the repository in `<cache>/images/<key>/`, where the key hashes
-everything that goes into it (package lists, this script's version, the mirror, the Python
-dependencies). Layout of one image directory:
+everything that goes into it (package lists, this script's version, the mirror). It holds no
+maillab-tui: the lab copies the one file into each host as it starts (lab.py), the way an
+instructor gives it to a student. Layout of one image directory:
 
 - `rootfs/`   Debian 12 with systemd, no mail software; the read-only lower layer of each host
 - `repo/`     flat apt repository with everything the chapter installs, and all dependencies
@@ -16,10 +17,8 @@ import contextlib
 import hashlib
 import json
 import os
-import platform
 import shlex
 import shutil
-import sys
 import time
 import tomllib
 from dataclasses import dataclass
@@ -40,19 +39,19 @@ from maillab_tui.sandbox.util import (
     umount_all,
 )
 
-BUILD_VERSION = 4
+BUILD_VERSION = 5
 """Bump whenever the build steps change in a way that changes the image."""
 
 IMAGE_PACKAGES = (
     "systemd", "systemd-sysv", "dbus", "iproute2", "iputils-ping", "netbase", "sudo",
-    "logrotate", "python3", "python3-venv", "vim", "nano", "less", "dnsutils",
+    "logrotate", "python3", "vim", "nano", "less", "dnsutils",
     "procps", "locales", "ca-certificates", "tzdata", "whiptail", "apt-utils",
     "bash-completion",
 )
 """Installed in every host: a small Debian server with systemd, but no mail software. As a
 stock Debian 12 it has no rsyslog (the journal is the log; no /var/log/mail.log) and no
-debconf-utils; python3-venv and dnsutils are what the lab itself needs (maillab-tui's venv,
-and `dig`, which the chapter uses as the textbook's previous chapter left it)."""
+debconf-utils; python3 (in every Debian install) runs the one file of maillab-tui, and dnsutils
+gives `dig`, which the chapter uses as the textbook's previous chapter left it."""
 
 REPO_PACKAGES = (
     "postfix", "sasl2-bin", "libsasl2-modules", "s-nail", "dovecot-core", "dovecot-imapd",
@@ -74,7 +73,7 @@ LOCALES = ("ja_JP.UTF-8 UTF-8", "en_US.UTF-8 UTF-8")
 TIMEZONE = "Asia/Tokyo"
 REPO_MOUNT = "/srv/lab-repo"
 SRC_MOUNT = "/opt/maillab-tui/src"
-VENV = "/opt/maillab-tui/venv"
+"""Where the working tree is bound read-only in the hosts (the lab's development mode)."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,6 @@ def image_inputs(mirror: Mirror) -> dict[str, object]:
         "security": mirror.security,
         "image_packages": sorted(IMAGE_PACKAGES),
         "repo_packages": sorted(REPO_PACKAGES),
-        "python_dependencies": python_dependencies(),
         "admin": [ADMIN_USER, ADMIN_PASSWORD],
         "locales": [HOST_LANG, *LOCALES, TIMEZONE],
         "disc_label": DISC_LABEL,
@@ -253,14 +251,11 @@ class Builder:
         self.tmp.mkdir(parents=True)
         try:
             t = time.monotonic()
-            wheelhouse = self.wheelhouse()
-            self._phase("wheelhouse", t)
-            t = time.monotonic()
             self.debootstrap()
             self._phase("debootstrap", t)
             with self.chroot_mounts():
                 t = time.monotonic()
-                self.configure(wheelhouse)
+                self.configure()
                 self._phase("configure", t)
                 t = time.monotonic()
                 self.make_repo()
@@ -284,33 +279,6 @@ class Builder:
         log(f"lab image built in {self.times['total']} s: {self.image.path}")
 
     # -- steps -------------------------------------------------------------------------
-
-    def wheelhouse(self) -> Path:
-        """Wheels of the project's dependencies for the image's Python 3.11 (cached by deps)."""
-        deps = python_dependencies()
-        digest = hashlib.sha256("\n".join(deps).encode()).hexdigest()[:12]
-        target = self.cache / "wheelhouse" / digest
-        if (target / ".complete").is_file():
-            return target
-        safe_rmtree(target)
-        target.mkdir(parents=True)
-        machine = platform.machine()
-        platforms = [f"manylinux{v}_{machine}" for v in ("2014", "_2_17", "_2_28", "_2_34")]
-        argv = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q",
-                "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
-                "--abi", "cp311", "--abi", "abi3", "--abi", "none", "-d", str(target)]
-        for plat in platforms:
-            argv += ["--platform", plat]
-        proc = run([*argv, *deps], check=False)
-        if proc.returncode != 0:
-            safe_rmtree(target)
-            raise SandboxError(
-                "could not download the wheels of maillab-tui's dependencies for the hosts:\n"
-                + (proc.stderr or proc.stdout).strip()[-1500:],
-                "the image build needs PyPI (pip's configured index) once; check the network",
-            )
-        (target / ".complete").write_text("\n".join(deps) + "\n")
-        return target
 
     def debootstrap(self) -> None:
         """A minimal bookworm root filesystem with the image packages."""
@@ -362,16 +330,13 @@ class Builder:
                 f"image build step '{what}' failed (exit {proc.returncode}):\n{tail}"
             )
 
-    def configure(self, wheelhouse: Path) -> None:
-        """Updates, locales, time zone, the admin user, maillab-tui's venv, the downloads."""
+    def configure(self) -> None:
+        """Updates, locales, time zone, the admin user, the downloads."""
         root = self.rootfs
         shutil.copy2("/etc/resolv.conf", root / "etc" / "resolv.conf", follow_symlinks=True)
         (root / "usr/sbin/policy-rc.d").write_text("#!/bin/sh\nexit 101\n")
         (root / "usr/sbin/policy-rc.d").chmod(0o755)
         (root / "etc/apt/sources.list").write_text(self.mirror.sources_list())
-        wheels = root / "tmp" / "wheelhouse"
-        shutil.copytree(wheelhouse, wheels)
-        deps = " ".join(shlex.quote(d) for d in python_dependencies())
         locales = "\n".join(LOCALES)
         repo_pkgs = " ".join(REPO_PACKAGES)
         script = f"""
@@ -384,11 +349,6 @@ ln -sf /usr/share/zoneinfo/{TIMEZONE} /etc/localtime
 echo {TIMEZONE} > /etc/timezone
 useradd -m -s /bin/bash -G cdrom,sudo,dip,plugdev {ADMIN_USER}
 echo {shlex.quote(f"{ADMIN_USER}:{ADMIN_PASSWORD}")} | chpasswd
-python3 -m venv {VENV}
-{VENV}/bin/pip install -q --disable-pip-version-check --no-index --find-links /tmp/wheelhouse {deps}
-purelib=$({VENV}/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo {SRC_MOUNT} > "$purelib/maillab-tui-src.pth"
-mkdir -p {SRC_MOUNT}
 mkdir -p /var/cache/lab-dl/partial
 apt-get install -y -q --download-only -o Dir::Cache::archives=/var/cache/lab-dl {repo_pkgs}
 for p in {repo_pkgs}; do
@@ -396,14 +356,6 @@ for p in {repo_pkgs}; do
 done
 """
         self.chroot(script, "configure")
-        shutil.rmtree(wheels)
-        launcher = root / "usr/local/bin/maillab-tui"
-        launcher.write_text(
-            "#!/bin/sh\n"
-            "# maillab-tui from the working tree bound read-only at " + SRC_MOUNT + "\n"
-            f'exec {VENV}/bin/python -m maillab_tui "$@"\n'
-        )
-        launcher.chmod(0o755)
 
     def make_repo(self) -> None:
         """Move the downloaded packages into a flat, indexed apt repository."""

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from maillab_tui import system
-from maillab_tui.config import PACKAGE_DIR, repo_root
-from maillab_tui.sandbox import cgroups, network, preflight
+from maillab_tui.config import sandbox_install
+from maillab_tui.sandbox import cgroups, network, onefile, preflight
 from maillab_tui.sandbox.image import (
     ADMIN_PASSWORD,
     ADMIN_USER,
@@ -152,8 +152,14 @@ class Lab:
         name: str | None = None,
         net: LabNetwork | None = None,
         cache: Path | None = None,
+        install: str | None = None,
     ) -> None:
-        """Describe a lab; nothing is started until `up()`."""
+        """Describe a lab; nothing is started until `up()`. `install`: how new hosts get
+        maillab-tui (config.INSTALL_MODES; default MAILLAB_SANDBOX_INSTALL, else file)."""
+        try:
+            self.install = sandbox_install(install)
+        except ValueError as exc:
+            raise SandboxError(str(exc)) from None
         self.name = name or lab_name()
         self.net = net or lab_hosts()
         self.cache = cache or cache_dir()
@@ -391,6 +397,8 @@ class Lab:
                 state = self._load()
                 state["image"] = image.key
                 state["image_path"] = str(image.path)
+                for h in self.net.hosts:  # how they get maillab-tui: this lab's way
+                    state["hosts"].setdefault(h.name, {})["install"] = self.install
                 self._save(state)
                 network.create(self.name, self.net)
                 if fresh:
@@ -466,12 +474,6 @@ class Lab:
                 "the lab network must stay private: remove that address from the machine",
             )
 
-    def _src_binding(self) -> str:
-        root = repo_root()
-        if root is not None:
-            return f"--bind-ro={root}:{SRC_MOUNT}"
-        return f"--bind-ro={PACKAGE_DIR}:{SRC_MOUNT}/maillab_tui"
-
     def _start_host(self, h: LabHost, image: Image, fresh: bool) -> None:
         if pid_alive(self._load()["hosts"].get(h.name, {}).get("wrapper_pid")):
             return
@@ -496,6 +498,8 @@ class Lab:
         if not (hd / "prepared").exists():
             self._prepare(h, root)
             (hd / "prepared").write_text("")
+        mode = entry.setdefault("install", self.install)
+        onefile.install_into(root, mode, self.cache, SRC_MOUNT)
         loop = entry.get("loop")
         if not loop or not self._loop_backs(loop, image.disc):
             loop = run(["losetup", "--find", "--show", "--read-only", str(image.disc)]).stdout
@@ -510,7 +514,8 @@ class Lab:
             f"--hostname={h.fqdn}", f"--directory={root}",
             f"--network-namespace-path=/run/netns/{network.netns_name(self.name, h.name)}",
             "--console=read-only", "--resolv-conf=off", "--timezone=off", "--link-journal=no",
-            f"--bind-ro={image.repo}:{REPO_MOUNT}", self._src_binding(),
+            f"--bind-ro={image.repo}:{REPO_MOUNT}",
+            *([onefile.src_binding(SRC_MOUNT)] if mode == "tree" else []),
             f"--bind={entry['loop']}:/dev/sr0",
             # The host's own network namespace is private to the lab, so it may manage its
             # firewall there: firewalld (nftables) needs CAP_NET_ADMIN, as on a real machine.
@@ -727,8 +732,9 @@ class Lab:
                 out.append(f"loop device {loop}")
         return out
 
-    def reset(self, host: str) -> None:
-        """Put one host back to its freshly built state (fresh upper layer, reboot)."""
+    def reset(self, host: str, install: str | None = None) -> None:
+        """Put one host back to its freshly built state (fresh upper layer, reboot); with
+        `install`, give it maillab-tui that way from now on."""
         preflight.check_run()
         h = self.host(host)
         with locked(self._lock):
@@ -741,6 +747,9 @@ class Lab:
             if not image.complete():
                 raise SandboxError(f"the lab's image {image_path} is gone",
                                    "run `maillab-tui sandbox up --fresh`")
+            if install is not None:
+                state["hosts"].setdefault(h.name, {})["install"] = install
+                self._save(state)
             started = time.monotonic()
             self._stop_hosts([h], hard=True)  # its changes are thrown away: no shutdown needed
             network.renew_host(self.name, self.net, h.name)

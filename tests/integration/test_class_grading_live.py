@@ -9,6 +9,7 @@ maillab-tui from a wheel on both hosts before grading them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from maillab_tui import __version__
-from maillab_tui.sandbox.image import VENV
+from maillab_tui.sandbox.onefile import build
 from tests.integration.classroom import (
     ROOT,
     STUDENT,
@@ -180,22 +181,22 @@ def test_the_station_goes_with_the_lab(classroom) -> None:
     assert network.in_subnet(network.netns_addresses(None), lab.net.subnet) == []
 
 
-def test_the_playbook_installs_maillab_tui_from_a_wheel_first(classroom, tmp_path) -> None:
+def test_the_playbook_installs_the_one_file_and_grades_with_it(classroom, tmp_path) -> None:
     lab, instructor, _ = classroom
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stderr
-    wheel = next(tmp_path.glob("maillab_tui-*.whl"))
-    results = instructor.workdir / "results-wheel"
-    # Into the hosts' own maillab-tui venv: its dependencies are there (no internet in the lab).
-    proc, _ = instructor.grade(results, {"maillab_wheel": str(wheel), "maillab_venv": VENV,
+    onefile = build(tmp_path / "maillab-tui")
+    for host in ("host1", "host2"):   # as on a machine that never had maillab-tui
+        lab.exec(host, ["rm", "-f", "/usr/local/bin/maillab-tui"], timeout=30)
+        assert lab.exec(host, ["sh", "-c", "command -v maillab-tui"]).returncode != 0
+    results = instructor.workdir / "results-file"
+    proc, _ = instructor.grade(results, {"maillab_file": str(onefile),
                                          "maillab_time_factor": 0.1})
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    digest = hashlib.sha256(onefile.read_bytes()).hexdigest()
     for host in ("host1", "host2"):
         got = json.loads((results / f"yamada-{host}.json").read_text(encoding="utf-8"))
         assert got.get("kind") != "failure", got
         assert got["version"] == __version__ and got["host"] == host
-        where = lab.exec(host, [f"{VENV}/bin/python", "-c",
-                                "import maillab_tui; print(maillab_tui.__file__)"]).stdout
-        assert "/site-packages/maillab_tui/" in where  # the wheel's copy, not the working tree
+        there = lab.exec(host, ["sha256sum", "/usr/local/bin/maillab-tui"]).stdout.split()[0]
+        assert there == digest                            # the file the instructor copied
+        assert lab.exec(host, ["find", "/opt", "/usr/local", "/root", "/home", "-name",
+                               "pyvenv.cfg"]).stdout == ""                  # no venv

@@ -93,13 +93,30 @@ def test_admin_has_password_and_sudo(lab: Lab) -> None:
     assert sh(lab, "host1", "sudo -n true", user="admin", ok=False).returncode != 0
 
 
-def test_maillab_tui_runs_from_the_working_tree(lab: Lab) -> None:
-    code = "import maillab_tui, textual, yaml, pexpect; print(maillab_tui.__file__)"
-    out = sh(lab, "host1", f"/opt/maillab-tui/venv/bin/python -c '{code}'").stdout.strip()
-    assert out == "/opt/maillab-tui/src/maillab_tui/__init__.py"
-    assert sh(lab, "host1", "test -x /usr/local/bin/maillab-tui && echo ok").stdout.strip() == "ok"
-    # Read-only: the hosts cannot change the working tree.
-    assert sh(lab, "host1", "touch /opt/maillab-tui/src/x", ok=False).returncode != 0
+def test_the_hosts_have_only_the_one_file_of_maillab_tui(lab: Lab) -> None:
+    """As on a student's machine: one file on the PATH, no venv, no dependencies installed,
+    no working tree, and no route out of the lab network."""
+    head = sh(lab, "host1", "head -c 10 /usr/local/bin/maillab-tui").stdout
+    assert head == "#!/bin/sh\n"
+    assert sh(lab, "host1", "maillab-tui --version", user="admin").stdout.startswith("maillab-tui ")
+    assert sh(lab, "host1", "ls /opt/maillab-tui", ok=False).returncode != 0
+    assert sh(lab, "host1", "python3 -c 'import textual'", ok=False).returncode != 0
+    assert sh(lab, "host1", "find /opt /usr/local /root /home -name pyvenv.cfg").stdout == ""
+    assert "default" not in sh(lab, "host1", "ip route").stdout
+
+
+def test_tree_mode_runs_the_working_tree_read_only(lab: Lab) -> None:
+    lab.reset("host2", install="tree")
+    try:
+        code = "import maillab_tui, textual, yaml, pexpect; print(maillab_tui.__file__)"
+        out = sh(lab, "host2", f"SHIV_INTERPRETER=1 maillab-tui -c '{code}'").stdout.strip()
+        assert out == "/opt/maillab-tui/src/maillab_tui/__init__.py"
+        assert sh(lab, "host2", "maillab-tui --version", user="admin").returncode == 0
+        # Read-only: the hosts cannot change the working tree.
+        assert sh(lab, "host2", "touch /opt/maillab-tui/src/x", ok=False).returncode != 0
+    finally:
+        lab.reset("host2", install="file")
+    assert sh(lab, "host2", "ls /opt/maillab-tui", ok=False).returncode != 0
 
 
 def test_status_reports_hosts_and_memory(lab: Lab) -> None:

@@ -62,15 +62,15 @@ def test_the_learner_reads_the_mail_log_only_through_sudo(postfix_host1: Lab) ->
         "print([s.state for s in states])\n"
         "print('\\n'.join(lines[-5:]))\n"
     )
-    proc = lab.exec("host1", ["/opt/maillab-tui/venv/bin/python", "-c", script],
-                    user=ADMIN_USER, timeout=60)
+    proc = lab.exec("host1", ["env", "SHIV_INTERPRETER=1", "maillab-tui", "-c", script],
+                    user=ADMIN_USER, timeout=60)   # Python inside the one file
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == "sudo journalctl"
     assert "'denied'" not in proc.stdout
     assert "postfix" in proc.stdout.split("\n", 2)[2]
     assert ADMIN_PASSWORD not in proc.stdout + proc.stderr
     wrong = script.replace(repr(ADMIN_PASSWORD), repr("not-the-password"))
-    proc = lab.exec("host1", ["/opt/maillab-tui/venv/bin/python", "-c", wrong],
+    proc = lab.exec("host1", ["env", "SHIV_INTERPRETER=1", "maillab-tui", "-c", wrong],
                     user=ADMIN_USER, timeout=60)
     assert "'denied'" in proc.stdout, proc.stdout + proc.stderr
 
