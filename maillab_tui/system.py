@@ -155,6 +155,16 @@ def is_root() -> bool:
     return os.geteuid() == 0
 
 
+def module_argv(module: str) -> list[str]:
+    """The command that runs maillab-tui's `module` as `python -m` would, with this process's
+    module path: through sudo (which clears PYTHONPATH) and from the one file (whose packages
+    are on the path only once its bootstrap has run) alike."""
+    paths = [p for p in sys.path if p and os.path.isdir(p)]
+    code = (f"import runpy, sys; sys.path[:0] = {paths!r}; "
+            f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)")
+    return [sys.executable, "-c", code]
+
+
 def sudo_argv(argv: Sequence[str]) -> list[str]:
     """`argv` through sudo with the password on stdin (`-S`, no prompt text), asked every time
     (`-k`: a wrong password is noticed, never a cached one)."""

@@ -99,7 +99,7 @@ class RootProbe:
                                    "入力されなかったので確認できません",
                                    "this check needs root; no sudo password was given"))
                 proc = system.run(
-                    system.sudo_argv([sys.executable, "-m", "maillab_tui.checking.rootprobe"]),
+                    system.sudo_argv(system.module_argv("maillab_tui.checking.rootprobe")),
                     input=secret + "\n" + json.dumps(request) + "\n", timeout=TIMEOUT)
                 if proc.missing:
                     return error(t("sudo がありません: root 権限が必要なチェックです",

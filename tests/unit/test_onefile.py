@@ -125,3 +125,22 @@ def test_pipx_installs_the_wheel_offline_from_a_wheelhouse(tmp_path: Path) -> No
     proc = subprocess.run([str(tmp_path / "bin" / "maillab-tui"), "--version"],
                           capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0 and proc.stdout.startswith("maillab-tui "), proc.stderr
+
+
+def test_the_root_probe_runs_from_the_file_with_sudos_bare_environment(onefile: Path,
+                                                                         tmp_path: Path) -> None:
+    """The TUI runs root checks as `sudo <python> ... rootprobe`; sudo clears the environment,
+    and the file's packages are on the path only after its bootstrap: the helper's command
+    must carry the path itself (the student's path in tmux found this)."""
+    show = ("import json; from maillab_tui import system; "
+            "print(json.dumps(system.module_argv('maillab_tui.checking.rootprobe')))")
+    made = run_file([sys.executable, str(onefile), "-c", show], tmp_path, SHIV_INTERPRETER="1")
+    assert made.returncode == 0, made.stderr
+    argv = json.loads(made.stdout)
+    request = {"check": "shell", "params": {"command": "echo from-the-file"}, "host": "host1",
+               "platform": "debian12", "values": {}, "secrets": [], "language": "en",
+               "since": None, "checks_dirs": []}
+    proc = subprocess.run(argv, input=json.dumps(request) + "\n", capture_output=True,
+                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert "from-the-file" in proc.stdout.strip().splitlines()[-1]
