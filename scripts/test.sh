@@ -35,9 +35,11 @@ if [ "$full" -eq 1 ]; then
   secret=$("$PY/python" -c 'from maillab_tui.chapter import load_chapter
 print(load_chapter("mail-server").variables["password"].value)')
   leaked=0
+  # ~/.shiv holds maillab-tui itself, unpacked from the one file: its chapter states the
+  # textbook's password as the chapter's value, which is no leak.
   for host in host1 host2; do
-    found=$("$PY/maillab-tui" sandbox exec "$host" -- grep -rla -e "$secret" /home /root /var/log \
-      /tmp 2>/dev/null || true)
+    found=$("$PY/maillab-tui" sandbox exec "$host" -- grep -rla --exclude-dir=.shiv -e "$secret" \
+      /home /root /var/log /tmp 2>/dev/null || true)
     if [ -n "$found" ]; then
       leaked=1
       printf '%s: the password is in\n%s\n' "$host" "$found"
