@@ -6,7 +6,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from maillab_tui.chapter.model import Chapter, Problem
-from maillab_tui.chapter.parser import ChapterError, bundled_chapters_dir, parse_chapter
+from maillab_tui.chapter.parser import (
+    ChapterError,
+    bundled_chapters_dir,
+    parse_chapter,
+    translates_of,
+)
 from maillab_tui.chapter.variables import PLACEHOLDER, host_values
 from maillab_tui.checking.api import Library, load_library
 
@@ -185,14 +190,14 @@ def lint_file(path: Path, library: Library) -> list[Problem]:
         return list(exc.problems)
     problems = (list(chapter.problems) + check_references(chapter, library)
                 + hidden_knowledge(chapter, library))
-    if not _translates(path) and (path.parent / "mistakes.yaml").is_file():
+    if not translates_of(path) and (path.parent / "mistakes.yaml").is_file():
         from maillab_tui.selftest.engine import load_mistakes
 
         try:
             load_mistakes(chapter)
         except ChapterError as exc:
             problems += exc.problems
-    source_name = _translates(path)
+    source_name = translates_of(path)
     if source_name:
         source_path = path.parent / source_name
         if source_path.is_file():
@@ -211,18 +216,6 @@ def lint(paths: Iterable[str] = (), extra_check_dirs: Iterable[str] = ()) -> lis
             continue
         problems += lint_file(path, library)
     return sorted(problems, key=lambda p: (p.path, p.line))
-
-
-def _translates(path: Path) -> str | None:
-    """The `translates:` value of a chapter's front matter, read cheaply."""
-    try:
-        head = path.read_text(encoding="utf-8").split("\n---", 1)[0]
-    except (OSError, UnicodeDecodeError):
-        return None
-    for line in head.splitlines():
-        if line.startswith("translates:"):
-            return line.split(":", 1)[1].strip().strip("'\"") or None
-    return None
 
 
 def _near(name: str, known: Iterable[str]) -> str | None:

@@ -21,10 +21,12 @@ import re
 
 from markdown_it.token import Token
 
+from maillab_tui.chapter.model import Hint
 from maillab_tui.platform import PLATFORMS
 
 STEP_COMMENT = re.compile(r"^\s*<!--\s*step:\s*(?P<attrs>.*?)\s*-->\s*$", re.S)
 PAGE_ONLY = re.compile(r"^\s*<!--\s*page-only\s*-->\s*$")
+HINT_MARKER = re.compile(r"^\s*\[!(TIP|HINT)\]\s*$", re.IGNORECASE)
 _DETAILS = re.compile(r"^(?:\s|</?details(?:\s[^>]*)?>|<summary>.*?</summary>)*$", re.S | re.I)
 
 
@@ -113,3 +115,14 @@ def label_cut(tokens: list[Token], i: int, platform: str | None, solve: bool,
         problems.append("a solve outside '<details>': on the page it reads as one more "
                         "instruction; fold it in <details><summary>...</summary>")
     return cut, "; ".join(problems)
+
+
+def hint(lines: list[str], token: Token) -> Hint | None:
+    """A `> [!TIP]` blockquote (from its `blockquote_open` token) as a hint, or None for an
+    ordinary quote."""
+    assert token.map is not None
+    start, end = token.map
+    raw = [re.sub(r"^\s*>\s?", "", line) for line in lines[start:end]]
+    if not raw or not HINT_MARKER.match(raw[0]):
+        return None
+    return Hint(start + 1, "\n".join(raw[1:]).strip())

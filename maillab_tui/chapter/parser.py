@@ -15,15 +15,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from maillab_tui import config
-from maillab_tui.chapter import page
-from maillab_tui.chapter.attrs import HEADING_ATTRS, parse_attrs, split_info
+from maillab_tui.chapter import page, yamlread
+from maillab_tui.chapter.attrs import fence_problems, heading_attrs, parse_attrs, split_info
+from maillab_tui.chapter.checkblock import read_check_block
 from maillab_tui.chapter.dialogue import read_dialogue
+from maillab_tui.chapter.dropped import dropped
 from maillab_tui.chapter.model import (
     COMMAND_KINDS,
     GATE_POLICIES,
@@ -40,26 +41,10 @@ from maillab_tui.chapter.model import (
     Step,
     Variable,
 )
+from maillab_tui.chapter.yamlread import YamlProblem, front_matter_shape, read_yaml
 
 STEP_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RUNNABLE_LANGUAGES = ("sh", "bash", "shell", "console")
-# Keys of a check item that are about the check itself; every other key is a parameter
-# (so a probe may take `host`: which machine to probe, while `hosts` says where it runs).
-CHECK_RESERVED = frozenset(
-    {
-        "check",
-        "holds",
-        "shell",
-        "weight",
-        "timeout",
-        "interval",
-        "hosts",
-        "platform",
-        "description",
-        "hints",
-        "id",
-    }
-)
 COMMAND_ATTRS = frozenset(
     {
         "id",
@@ -80,7 +65,6 @@ FRONT_MATTER_KEYS = frozenset(
     {"id", "title", "language", "platforms", "hosts", "vars", "learner", "network", "translates"}
 )
 BUILTIN_VARIABLES = frozenset({"host", "learner", "platform"})
-HINT_MARKER = re.compile(r"^\s*\[!(TIP|HINT)\]\s*$", re.IGNORECASE)
 
 
 class ChapterError(Exception):
@@ -141,6 +125,10 @@ class _Builder:
     details: int = 0  # how deep inside <details> the block being read is
 
 
+_TRANSLATING: set[Path] = set()
+"""The chapters whose `translates:` source is being read (a loop is refused, not recursed)."""
+
+
 class _Parser:
     """Reads one markdown file into a `Chapter`, recording problems as it goes."""
 
@@ -161,17 +149,18 @@ class _Parser:
     def read_front_matter(self, token: Token) -> None:
         """Parse the YAML front matter and check its shape."""
         try:
-            data = yaml.safe_load(token.content) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = (mark.line + 2) if mark is not None else 1
-            self.problem(line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")
+            data = read_yaml(token.content)[0] or {}
+        except YamlProblem as exc:
+            self.problem(exc.line + 2, f"front matter is not valid YAML: {exc}")
             self.front_ok = False
             return
         if not isinstance(data, dict):
             self.problem(1, "front matter must be a mapping of keys (id, title, hosts ...)")
             self.front_ok = False
             return
+        for key, message in front_matter_shape(data):
+            self.problem(self.key_line(key), message)
+            data.pop(key, None)
         for key in data:
             if key not in FRONT_MATTER_KEYS:
                 self.problem(self.key_line(key), f"unknown front matter key '{key}'", "warning")
@@ -297,75 +286,11 @@ class _Parser:
 
     def check_block(self, token: Token, step: _Builder) -> None:
         """A `yaml {check}` fence: a list of checks with their parameters."""
-        assert token.map is not None
-        first = token.map[0] + 2
-        try:
-            node = yaml.compose(token.content)
-            data = yaml.safe_load(token.content)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = first + (mark.line if mark is not None else 0)
-            self.problem(line, f"check block is not valid YAML: {getattr(exc, 'problem', exc)}")
-            return
-        if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-            self.problem(
-                first - 1, "a check block is a YAML list: '- check: NAME' or '- shell: COMMAND'"
-            )
-            return
-        for item, item_node in zip(data, node.value, strict=True):
-            line = first + item_node.start_mark.line
-            if not isinstance(item, dict):
-                self.problem(line, "each check is a mapping: '- check: NAME' or '- shell: COMMAND'")
-                continue
-            spec = self.check_spec(item, line, len(step.checks))
-            if spec is not None:
-                step.checks.append(spec)
-
-    def check_spec(self, item: dict[str, Any], line: int, index: int) -> CheckSpec | None:
-        """One check item: library name or shell command, reserved keys, the rest parameters."""
-        if ("check" in item) == ("shell" in item):
-            self.problem(line, "a check names exactly one of 'check: NAME' or 'shell: COMMAND'")
-            return None
-        params = {k: v for k, v in item.items() if k not in CHECK_RESERVED}
-        name = str(item["check"]) if "check" in item else "shell"
-        if "shell" in item:
-            params["command"] = str(item["shell"])
-        hosts = item.get("hosts", [])
-        hosts = [hosts] if isinstance(hosts, str) else list(hosts or [])
-        numbers: dict[str, float] = {}
-        for key, default in (("weight", 1.0), ("timeout", 0.0), ("interval", 1.0)):
-            try:
-                numbers[key] = float(item.get(key, default))
-            except (TypeError, ValueError):
-                self.problem(line, f"check {key} must be a number, not '{item.get(key)}'")
-                numbers[key] = default
-        hints = item.get("hints") or {}
-        if not isinstance(hints, dict):
-            self.problem(line, "check hints map a diagnosis code to text: 'hints: {code: text}'")
-            hints = {}
-        return CheckSpec(
-            line=line,
-            name=name,
-            params=MappingProxyType(params),
-            weight=numbers["weight"],
-            timeout=numbers["timeout"],
-            interval=numbers["interval"],
-            hosts=tuple(str(h) for h in hosts),
-            platform=_str_or_none(item.get("platform")),
-            description=str(item.get("description", "")),
-            hints=MappingProxyType({str(k): str(v) for k, v in hints.items()}),
-            check_id=str(item.get("id", f"{name}-{index + 1}")),
-            holds=str(item["holds"]) if item.get("holds") else None,
-        )
-
-    def hint(self, token: Token, close: int) -> Hint | None:
-        """A `> [!TIP]` blockquote as a hint, or None for an ordinary quote."""
-        assert token.map is not None
-        start, end = token.map
-        raw = [re.sub(r"^\s*>\s?", "", line) for line in self.lines[start:end]]
-        if not raw or not HINT_MARKER.match(raw[0]):
-            return None
-        return Hint(start + 1, "\n".join(raw[1:]).strip())
+        if step.checks:
+            self.problem(cast(list[int], token.map)[0] + 1, "a second check block in this "
+                         "step: one block holds a step's checks (or was the heading between "
+                         "them lost?)", "warning")
+        step.checks += read_check_block(token, len(step.checks), self.problem)
 
     # -- the whole file ---------------------------------------------------------------------
 
@@ -373,6 +298,8 @@ class _Parser:
         """Read the whole file into a `Chapter` (problems included, never raising)."""
         md = MarkdownIt("commonmark").use(front_matter_plugin).enable("table")
         tokens = md.parse(self.text)
+        for found in dropped(tokens, self.lines, self.text, md.options["maxNesting"]):
+            self.problem(*found)
         if tokens and tokens[0].type == "front_matter":
             self.read_front_matter(tokens[0])
         else:
@@ -475,22 +402,35 @@ class _Parser:
         )
 
     def load_source(self) -> Chapter | None:
-        """The chapter a translation names in `translates:`."""
+        """The chapter a translation names in `translates:` (not one that leads back here)."""
         source = self.path.parent / str(self.meta["translates"])
         if not source.is_file():
             self.problem(self.key_line("translates"), f"translates: no such file {source.name}")
             return None
-        return parse_chapter(source)
+        here = self.path.resolve()
+        if source.resolve() in _TRANSLATING | {here}:
+            self.problem(self.key_line("translates"), f"translates: {source.name} leads back to "
+                         "this chapter (a translation names the chapter it translates)")
+            return None
+        _TRANSLATING.add(here)
+        try:
+            chapter = parse_chapter(source)
+        finally:
+            _TRANSLATING.discard(here)
+        if translates_of(source):
+            self.problem(self.key_line("translates"), f"translates: {source.name} is itself a "
+                         "translation: name the chapter written first")
+        return chapter
 
     def start_step(self, content: str, token_map: list[int]) -> _Builder:
         """A `## Title {#id ...}` heading opens a step."""
         line = token_map[0] + 1
-        match = HEADING_ATTRS.match(content)
+        match = heading_attrs(content)
         attrs: dict[str, str | bool] = {}
         title = content.strip()
         if match:
-            title = match.group("title").strip()
-            attrs, error = parse_attrs(match.group("attrs"))
+            title = match[0]
+            attrs, error = parse_attrs(match[1])
             if error:
                 self.problem(line, error)
         self.step_attrs_known(attrs, line)
@@ -538,6 +478,8 @@ class _Parser:
             line = token.map[0] + 1
             if error:
                 self.problem(line, error)
+            for at, message in fence_problems(lang, attrs, token.content, line):
+                self.problem(at, message)
             if "check" in attrs or lang == "check":
                 self.check_block(token, step)
                 step.cut.append((token.map[0], token.map[1], None))
@@ -569,7 +511,7 @@ class _Parser:
                 if depth == 0:
                     break
                 j += 1
-            hint = self.hint(token, j)
+            hint = page.hint(self.lines, token)
             if hint is not None:
                 step.hints.append(hint)
                 step.cut.append((token.map[0], token.map[1], None))
@@ -783,7 +725,25 @@ def parse_chapter(path: Path | str, text: str | None = None) -> Chapter:
     path = Path(path)
     if text is None:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ChapterError([Problem(str(path), 0, f"cannot read chapter: {exc}")]) from exc
+            text = yamlread.read_small_text(path)
+        except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise ChapterError([Problem(str(path), line, "not UTF-8 text: bytes "
+                                        f"{exc.object[exc.start:exc.end]!r} on this line "
+                                        "(save the file as UTF-8)")]) from None
+        except (OSError, ValueError) as exc:
+            raise ChapterError([Problem(str(path), 0, f"cannot read chapter: {exc}")]) from None
+    text = text.removeprefix("\ufeff")
     return _Parser(path, text).parse()
+
+
+def translates_of(path: Path) -> str | None:
+    """The `translates:` value of a chapter's front matter, read cheaply."""
+    try:
+        head = yamlread.read_small_text(path).split("\n---", 1)[0]
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    for line in head.splitlines():
+        if line.startswith("translates:"):
+            return line.split(":", 1)[1].strip().strip("'\"") or None
+    return None

@@ -90,13 +90,19 @@ class Report:
         counted = [o for o in self.outcomes if o.status != Status.SKIP]
         total = sum(o.weight for o in counted)
         if total == 0:
-            return 100.0
+            return 0.0  # nothing graded is not a pass
         return round(100.0 * sum(o.weight for o in counted if o.status == Status.PASS) / total, 1)
 
     @property
+    def graded(self) -> int:
+        """How many checks were graded (not skipped)."""
+        return sum(o.status != Status.SKIP for o in self.outcomes)
+
+    @property
     def passed(self) -> bool:
-        """True when no check failed or errored."""
-        return all(o.status in (Status.PASS, Status.SKIP) for o in self.outcomes)
+        """True when some check was graded and none failed or errored."""
+        return bool(self.graded) and all(o.status in (Status.PASS, Status.SKIP)
+                                         for o in self.outcomes)
 
     def counts(self) -> dict[str, int]:
         """How many checks came out each way."""
@@ -269,7 +275,8 @@ def grade(
     ]
     factor = time_factor()
     workers = config.workers() if max_workers is None else max_workers
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         futures = [
             pool.submit(grade_one, step, spec, library, ctx, factor=factor) for step, spec in jobs
         ]
@@ -278,6 +285,12 @@ def grade(
             report.outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
+    except BaseException:
+        # Ctrl-C: the checks not started are dropped (the running ones' commands got the
+        # terminal's SIGINT too), rather than waiting for every check of the chapter.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     report.duration = time.monotonic() - started
     return report
 

@@ -31,6 +31,9 @@ LABELS = {
     "score": t("得点", "Score"),
     "verdict_pass": t("合格: すべてのチェックに通りました", "PASS: every check passed"),
     "verdict_fail": t("不合格: 通らなかったチェックがあります", "FAIL: some checks did not pass"),
+    "verdict_none": t("不合格: 採点したチェックがありません（0 件）。章か --step を確かめて"
+                      "ください",
+                      "FAIL: no check was graded (0): check the chapter or --step"),
 }
 
 
@@ -69,7 +72,8 @@ def render_table(report: Report, console: Console, language: str = "ja") -> None
         f"skip {counts['skip']}  ({report.duration:.2f}s)"
     )
     console.print(summary)
-    verdict = label("verdict_pass") if report.passed else label("verdict_fail")
+    verdict = label("verdict_pass" if report.passed else
+                    "verdict_fail" if report.graded else "verdict_none")
     console.print(Text(verdict, style="bold green" if report.passed else "bold red"))
 
 

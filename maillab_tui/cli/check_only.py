@@ -21,11 +21,17 @@ def check_only(args: LabOptions) -> int:
     from maillab_tui.lab.session import LabSession, resolve_target
 
     language = args.lang or default_language()
-    err = Console(stderr=True)
     chapter = load_or_report(args.chapter, language)
     if chapter is None:
         return EXIT_USAGE
+    if args.output and (why := unwritable(args.output)):
+        print(f"maillab-tui: --output {args.output}: {why}", file=sys.stderr)
+        return EXIT_USAGE
     library = load_library(args.checks_dirs)
+    if library.problems and args.checks_dirs:
+        for loading in library.problems:  # a check directory asked for that did not load
+            print(f"maillab-tui: {loading}", file=sys.stderr)
+        return EXIT_USAGE
     problems = [p for p in check_references(chapter, library) if p.severity == "error"]
     if problems:
         for problem in problems:
@@ -70,10 +76,25 @@ def check_only(args: LabOptions) -> int:
             else:
                 Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
-            err.print(f"maillab-tui: cannot write {args.output}: {exc}")
+            print(f"maillab-tui: cannot write {args.output}: {exc}", file=sys.stderr)
             return EXIT_USAGE
     elif text:
         sys.stdout.write(text)
     else:
         render_table(report, Console(), language)
     return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def unwritable(path: str) -> str | None:
+    """Why `--output PATH` cannot be written, checked before grading; None when it can."""
+    import os
+
+    target = Path(path)
+    if target.is_dir():
+        return "is a directory"
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        return f"no such directory {folder}"
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        return "permission denied"
+    return None

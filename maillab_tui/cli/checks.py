@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from maillab_tui.checking.api import load_library
 from maillab_tui.checking.catalog import markdown, text
+from maillab_tui.cli.common import EXIT_OK, EXIT_USAGE
 
 
 def main(argv: Sequence[str]) -> int:
@@ -19,6 +21,15 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     library = load_library(args.checks_dir)
     for problem in library.problems:
-        print(f"warning: {problem}")
+        print(f"warning: {problem}", file=sys.stderr)
+    unknown = [n for n in args.names if n not in library.checks]
+    if unknown:
+        import difflib
+
+        for name in unknown:
+            near = difflib.get_close_matches(name, list(library.checks), n=1)
+            print(f"maillab-tui checks: no check named '{name}'"
+                  + (f" (did you mean '{near[0]}'?)" if near else ""), file=sys.stderr)
+        return EXIT_USAGE
     print(markdown(library) if args.markdown else text(library, args.names), end="")
-    return 1 if any(n not in library.checks for n in args.names) else 0
+    return EXIT_OK

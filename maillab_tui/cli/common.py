@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from maillab_tui.chapter import Chapter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: 128 + SIGINT, as a shell reports a program the signal ended."""
 
 
 def load_or_report(ref: str | None, language: str) -> Chapter | None:
@@ -31,14 +33,14 @@ def parse_since(text: str) -> float | None:
 
     from maillab_tui.checking.probes import parse_duration
 
+    now = time.time()
     try:
-        return float(text)
+        when: float | None = float(text)
     except ValueError:
-        pass
-    ago = parse_duration(text)
-    if ago is not None:
-        return time.time() - ago
-    try:
-        return dt.datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        return None
+        ago = parse_duration(text)
+        try:
+            when = now - ago if ago is not None else dt.datetime.fromisoformat(text).timestamp()
+        except (ValueError, OverflowError):
+            when = None
+    # a time between 1970 and a day from now, finite (not nan, inf or 1e300)
+    return when if when is not None and 0 <= when <= now + 86400 else None

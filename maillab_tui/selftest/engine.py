@@ -36,6 +36,7 @@ import yaml
 from maillab_tui import system
 from maillab_tui.chapter.model import Chapter, CommandBlock, Problem, Step
 from maillab_tui.chapter.parser import ChapterError
+from maillab_tui.chapter.yamlread import YamlProblem, read_small_text, read_yaml
 
 PHASES = ("before", "run", "after", "repeat")
 LAB = "lab"
@@ -203,14 +204,12 @@ def load_mistakes(chapter: Chapter) -> list[Mistake]:
         return []
     where = str(path)
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise ChapterError(
-            [Problem(where, line, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-        ) from exc
+        data, node = read_yaml(read_small_text(path))
+        data = data or []
+    except YamlProblem as exc:
+        raise ChapterError([Problem(where, exc.line + 1, f"not valid YAML: {exc}")]) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ChapterError([Problem(where, 0, f"cannot read: {exc}")]) from None
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise ChapterError([Problem(where, 1, "a list of mistakes ('- id: ...')")])
     out: list[Mistake] = []

@@ -99,6 +99,7 @@ def test_find_chapter_by_id_directory_and_language(tmp_path) -> None:
 
 def test_unreadable_chapter_is_a_problem_not_a_traceback(tmp_path) -> None:
     bad = tmp_path / "bad.md"
-    bad.write_bytes(b"\xff\xfe\x00 not utf-8")
-    with pytest.raises(ChapterError, match="cannot read chapter"):
+    bad.write_bytes(b"---\nid: x\n---\n\xff\xfe\x00 not utf-8")
+    with pytest.raises(ChapterError, match="not UTF-8") as caught:
         parse_chapter(bad)
+    assert caught.value.problems[0].line == 4          # the line, not a byte position
