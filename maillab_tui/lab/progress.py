@@ -3,8 +3,11 @@
 One JSON file per learner (the OS user), chapter and host role, in the XDG state directory:
 `$XDG_STATE_HOME/maillab-tui/progress/<chapter>-<host>.json` (default `~/.local/state`). It is
 written atomically after every change and holds no secrets: step states, times, the current
-step, the chapter's hash, the host role and the language. A file that cannot be read is moved
-aside with a timestamp and reported, never a crash.
+step, the chapter's hash, the host role and the language. Nothing is ever lost: a file that is
+broken (not JSON, not progress) is moved aside with a timestamp and reported; one that cannot
+be read at all (no permission, a directory or a FIFO in its place, too large) is left as it is,
+and so is a broken one that cannot be moved: progress is then kept in memory only, and saving
+it raises `NotSaved` saying why (the lab session turns that into a notice), never a crash.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import datetime as dt
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -165,6 +169,30 @@ def _user() -> str:
     return str(os.getuid())
 
 
+class NotSaved(OSError):
+    """Progress could not be written (it stays in memory); the message says why, in ja/en."""
+
+    def __init__(self, why: Localized) -> None:
+        super().__init__(why.en)
+        self.why = why
+
+
+MAX_FILE = 1_000_000
+"""A progress file is a few kB; anything larger is not one."""
+
+
+def _masked(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` with every string in it masked, before it becomes JSON (masking the JSON text
+    afterwards misses a secret holding `"` or `\\`, and breaks the file on a common word)."""
+    if isinstance(value, str):
+        return mask(value, secrets)
+    if isinstance(value, dict):
+        return {_masked(k, secrets): _masked(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v, secrets) for v in value]
+    return value
+
+
 class ProgressStore:
     """Progress files in one directory: load, save atomically, move a broken one aside."""
 
@@ -174,6 +202,8 @@ class ProgressStore:
         self.directory = Path(directory) if directory is not None else default_progress_dir()
         self.clock = clock
         self.secrets = tuple(s for s in secrets if s)
+        self.kept: dict[Path, Localized] = {}
+        """Files left untouched because they could not be read or moved: never written."""
 
     def path_for(self, chapter_id: str, host: str) -> Path:
         """The file of one chapter and host role."""
@@ -201,24 +231,36 @@ class ProgressStore:
         path = self.path_for(chapter_id, host)
         fresh = Progress(chapter_id=chapter_id, host=host, chapter_hash=chapter_hash, user=_user())
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _read_regular(path)
         except FileNotFoundError:
             return Loaded(fresh)
         except OSError as exc:
-            return Loaded(fresh, notice=t(f"進み具合のファイル {path} を読めません: {exc}",
-                                         f"cannot read the progress file {path}: {exc}"))
+            why = t(f"進み具合のファイル {path} を読めません（{exc.strerror or exc}）。そのまま"
+                    "残し、進み具合はこの実行のあいだだけ覚えておきます",
+                    f"cannot read the progress file {path} ({exc.strerror or exc}); it is left "
+                    "as it is and progress is kept in memory for this run only")
+            self.kept[path] = why
+            return Loaded(fresh, existed=True, notice=why)
         try:
             progress = Progress.from_dict(json.loads(text))
             if progress.chapter_id != chapter_id or progress.host != host:
                 raise ValueError("the file is for another chapter or host")
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            problem = str(exc)[:200] if not isinstance(exc, RecursionError) else "nested too deep"
             aside = self.move_aside(path)
-            where = str(aside) if aside is not None else str(path)
+            if aside is None:
+                why = t(f"進み具合のファイル {path} が壊れていて（{problem}）、移すことも"
+                        "できません。そのまま残し、進み具合はこの実行のあいだだけ覚えておきます",
+                        f"the progress file {path} is broken ({problem}) and cannot be moved "
+                        "aside; it is left as it is and progress is kept in memory for this run "
+                        "only")
+                self.kept[path] = why
+                return Loaded(fresh, existed=True, notice=why)
             return Loaded(fresh, existed=True, moved_aside=aside, notice=t(
-                f"進み具合のファイルが壊れていたので、{where} に移して最初からにしました"
-                f"（{exc}）。",
-                f"the progress file was broken; it was moved to {where} and progress starts "
-                f"afresh ({exc})."))
+                f"進み具合のファイルが壊れていたので、{aside} に移して最初からにしました"
+                f"（{problem}）。",
+                f"the progress file was broken; it was moved to {aside} and progress starts "
+                f"afresh ({problem})."))
         changed = bool(chapter_hash and progress.chapter_hash
                        and progress.chapter_hash != chapter_hash)
         notice = None
@@ -245,23 +287,37 @@ class ProgressStore:
         return target
 
     def save(self, progress: Progress) -> Path:
-        """Write the progress atomically (temporary file, fsync, rename); its path."""
+        """Write the progress atomically (temporary file, fsync, rename); its path. NotSaved
+        when it cannot be (the file there was kept, the directory is not writable)."""
         progress.updated = self.timestamp()
         path = self.path_for(progress.chapter_id, progress.host)
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        text = json.dumps(progress.as_dict(), ensure_ascii=False, indent=2) + "\n"
-        if self.secrets:
-            text = mask(text, self.secrets)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.directory)
+        if path in self.kept:
+            raise NotSaved(self.kept[path])
+        text = json.dumps(_masked(progress.as_dict(), self.secrets), ensure_ascii=False,
+                          indent=2) + "\n"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                        dir=self.directory)
+        except OSError as exc:
+            raise NotSaved(t(f"進み具合を {self.directory} に保存できません"
+                             f"（{exc.strerror or exc}）。この実行のあいだだけ覚えておきます",
+                             f"cannot save progress in {self.directory} "
+                             f"({exc.strerror or exc}); it is kept in memory for this run only"
+                             )) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, path)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+            if isinstance(exc, OSError) and not isinstance(exc, NotSaved):
+                raise NotSaved(t(f"進み具合を {path} に保存できません（{exc.strerror or exc}）",
+                                 f"cannot save progress to {path} ({exc.strerror or exc})"
+                                 )) from None
             raise
         with contextlib.suppress(OSError):
             dir_fd = os.open(self.directory, os.O_RDONLY)
@@ -281,3 +337,13 @@ class ProgressStore:
         progress.current_step = step_id
         return self.save(progress)
 
+
+
+def _read_regular(path: Path) -> bytes:
+    """A progress file's bytes: only a regular file under MAX_FILE (a FIFO would block)."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f"{path} is not a regular file")
+    if info.st_size > MAX_FILE:
+        raise OSError(f"{path} is {info.st_size:,} bytes, not a progress file")
+    return path.read_bytes()  # json.loads decodes: not UTF-8 is a ValueError, a broken file

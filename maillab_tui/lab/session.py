@@ -26,8 +26,9 @@ from maillab_tui.chapter.variables import host_values
 from maillab_tui.checking.api import Context, Library, load_library
 from maillab_tui.checking.grading import Outcome, make_context
 from maillab_tui.lab.gate import GateDecision, decide
-from maillab_tui.lab.progress import Loaded, Progress, ProgressStore, StepState
+from maillab_tui.lab.progress import Loaded, NotSaved, Progress, ProgressStore, StepState
 from maillab_tui.platform import PLATFORMS, detect_host, detect_platform
+from maillab_tui.text import Localized
 
 if TYPE_CHECKING:
     from maillab_tui.run import BlockResult, Listener
@@ -151,6 +152,9 @@ class LabSession:
         self.chapter_loader = chapter_loader or sibling_loader(chapter)
         self.clock = clock or (lambda: dt.datetime.now().astimezone())
         self.store = ProgressStore(progress_dir, clock=self.clock, secrets=chapter.secrets())
+        self.on_unsaved: Callable[[Localized], None] | None = None
+        """Told, once per reason, that progress could not be saved (it stays in memory)."""
+        self._unsaved_told: set[str] = set()
         self.check_factor = check_factor if check_factor is not None else config.time_factor()
         self.progress: Progress | None = None
         self.steps: tuple[Step, ...] = ()
@@ -287,12 +291,22 @@ class LabSession:
         _, _, progress = self.here()
         if step.id not in progress.started:
             progress.started[step.id] = self.store.timestamp()
-        self.store.move_to(progress, step.id)
+        self._saved(lambda: self.store.move_to(progress, step.id))
 
     def record(self, step_id: str, state: StepState, note: str = "") -> None:
         """Record a step's state (done, failed, skipped) and save."""
         _, _, progress = self.here()
-        self.store.record(progress, step_id, state, note)
+        self._saved(lambda: self.store.record(progress, step_id, state, note))
+
+    def _saved(self, save: Callable[[], object]) -> None:
+        """Run a save; when it cannot be done the lab goes on with progress in memory, and
+        `on_unsaved` hears why (once per reason)."""
+        try:
+            save()
+        except NotSaved as exc:
+            if exc.why.en not in self._unsaved_told and self.on_unsaved is not None:
+                self._unsaved_told.add(exc.why.en)
+                self.on_unsaved(exc.why)
 
     def switch_language(self, language: str) -> str | None:
         """Speak `language`, with the chapter's translation when there is one; what went wrong
@@ -309,7 +323,8 @@ class LabSession:
             self.steps = chapter.steps_for(self.host)
         if self.progress is not None:
             self.progress.language = language
-            self.store.save(self.progress)
+            progress = self.progress
+            self._saved(lambda: self.store.save(progress))
         return problem
 
     def close(self) -> None:

@@ -262,6 +262,8 @@ class LabApp(App[int]):
                 if host is None:
                     self.exit(2)
                     return
+        session.on_unsaved = lambda why: self.notify(why.get(self.language), severity="warning",
+                                                      timeout=20)
         loaded = session.open(host)
         if loaded.notice is not None:
             self.notify(loaded.notice.get(self.language), severity="warning", timeout=15)

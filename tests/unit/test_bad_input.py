@@ -21,6 +21,7 @@ from maillab_tui.chapter.model import Problem
 from maillab_tui.chapter.parser import ChapterError, parse_chapter
 from maillab_tui.chapter.yamlread import YamlProblem, read_small_text, read_yaml
 from maillab_tui.cli.common import parse_since
+from maillab_tui.lab.progress import ProgressStore
 from tests.conftest import FIXTURES, ROOT
 
 SOURCE = (ROOT / "chapters" / "mail-server" / "ja.md").read_text(encoding="utf-8")
@@ -270,3 +271,94 @@ def test_usage_errors_exit_2_and_say_what(args: list[str], says: str) -> None:
 def test_since_is_a_finite_time() -> None:
     assert parse_since("nan") is None and parse_since("inf") is None
     assert parse_since("10m") is not None and parse_since("0") == 0.0
+
+
+# -- the progress store ------------------------------------------------------------------------
+
+def _store(tmp_path: Path, **kw: object) -> ProgressStore:
+
+    return ProgressStore(tmp_path / "progress", **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff\xfe binary", b"[" * 100_000 + b"]" * 100_000,
+                                     b'{"format": 1, "chapter": "mail-server", "steps": 5}'])
+def test_a_broken_progress_file_is_moved_aside_not_a_crash(tmp_path: Path,
+                                                           content: bytes) -> None:
+    store = _store(tmp_path)
+    path = store.path_for("mail-server", "host1")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    loaded = store.load("mail-server", "host1")
+    assert loaded.moved_aside is not None and loaded.moved_aside.read_bytes() == content
+    assert loaded.notice is not None and str(loaded.moved_aside) in loaded.notice.en
+    store.save(loaded.progress)                              # and saving works again
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["fifo", "directory", "unreadable", "unmovable"])
+def test_a_progress_file_that_cannot_be_read_is_kept_and_the_lab_goes_on(
+        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from maillab_tui.lab import progress as mod
+    from maillab_tui.lab.progress import NotSaved, StepState
+
+    store = _store(tmp_path)
+    path = store.path_for("mail-server", "host1")
+    path.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path.write_text("not json" if kind == "unmovable" else '{"x": 1}', encoding="utf-8")
+        if kind == "unreadable":   # as a learner meets it (root could read it anyway)
+            monkeypatch.setattr(mod, "_read_regular",
+                                lambda p: (_ for _ in ()).throw(PermissionError(13, "denied")))
+        else:
+            monkeypatch.setattr(store, "move_aside", lambda p: None)
+    before = path.read_bytes() if path.is_file() else None
+    with bounded():
+        loaded = store.load("mail-server", "host1")
+    assert loaded.notice is not None and "kept in memory" in loaded.notice.en
+    assert loaded.moved_aside is None and str(path) in loaded.notice.en
+    progress = loaded.progress
+    progress.steps["x"] = mod.StepRecord(StepState.DONE, "now")
+    with pytest.raises(NotSaved):
+        store.save(progress)
+    if before is not None:
+        assert path.read_bytes() == before                    # never overwritten
+    else:
+        assert not path.is_file()
+
+
+def test_the_session_keeps_working_and_says_once_where_it_could_not_save(tmp_path: Path) -> None:
+    from maillab_tui.chapter.parser import parse_chapter
+    from maillab_tui.lab.progress import StepState
+    from maillab_tui.lab.session import LabSession
+
+    chapter = parse_chapter(GOOD)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the progress directory should be", encoding="utf-8")
+    session = LabSession(chapter, "host1", "debian12", progress_dir=blocked / "progress")
+    told: list[str] = []
+    session.on_unsaved = lambda why: told.append(why.en)
+    session.open("host1")
+    session.begin()
+    for step in session.steps:
+        session.enter(step)
+        session.record(step.id, StepState.DONE)
+    assert len(told) == 1 and "kept in memory" in told[0]
+    assert all(session.progress is not None and session.progress.finished(s.id)
+               for s in session.steps)
+
+
+def test_a_secret_with_quotes_is_masked_before_the_json_is_written(tmp_path: Path) -> None:
+    from maillab_tui.lab.progress import StepRecord, StepState
+
+    secret = 'pa"ss\\word'
+    store = _store(tmp_path, secrets=[secret, "step"])
+    loaded = store.load("mail-server", "host1")
+    loaded.progress.steps["step-one"] = StepRecord(StepState.FAILED, "now", f"typed {secret}")
+    path = store.save(loaded.progress)
+    text = path.read_text(encoding="utf-8")
+    assert secret not in text and json.dumps(secret)[1:-1] not in text
+    json.loads(text)                       # still JSON, even with a secret as common as "step"
