@@ -2,8 +2,12 @@
 
 Like Toolong it polls, because selectors never signal regular files on Linux: 64 KiB reads,
 every 50 ms while data flows, backing off to 250 ms when idle. Unlike Toolong it notices
-rotation (the inode changes: finish the old file, then read the new one from the start) and
-truncation (the size shrinks: start again at 0). Lines reach the caller in batches through a
+rotation (the inode changes: finish the old file, then read the new one from the start, and
+keep reading the old one for a few seconds while its writer is still on it), truncation (the
+size shrinks, or the bytes just before the offset changed: copytruncate followed by a longer
+write, or a rewrite of the same size: start again at 0), and a file that appears late (read
+all of it, not its last lines). Only regular files are opened (a FIFO would block); the rest
+of an over-long line is skipped in large reads. Lines reach the caller in batches through a
 callback, from the follower's own thread; memory is bounded by a maximum line length, a
 maximum batch size and, on the receiving side, `LineBuffer`.
 
@@ -17,6 +21,7 @@ import os
 import select
 import shutil
 import signal
+import stat as stat_module
 import subprocess
 import threading
 import time
@@ -37,6 +42,9 @@ HISTORY = 200
 MAX_LINE = 4096
 MAX_BATCH_BYTES = 1024 * 1024
 TRUNCATED_MARK = " …"
+SKIP_CHUNK = 4 * 1024 * 1024  # reads while skipping the rest of an over-long line
+MARK = 64  # bytes before the offset compared to notice a rewrite in place
+OLD_GRACE = 5.0  # seconds a file rotated away is still read while its writer is on it
 
 FollowState = Literal["following", "waiting", "denied", "rotated", "truncated", "error", "stopped"]
 LinesCallback = Callable[[list[str]], None]
@@ -125,6 +133,11 @@ class LineSplitter:
         self._partial.clear()
         self._discarding = False
 
+    @property
+    def discarding(self) -> bool:
+        """Skipping the rest of an over-long line (reading on costs nothing shown)."""
+        return self._discarding
+
     def feed(self, data: bytes) -> list[str]:
         """The complete lines in `data` plus what was left over before."""
         out: list[str] = []
@@ -197,6 +210,9 @@ class FileFollower:
         self._handle: BinaryIO | None = None
         self._identity: tuple[int, int] | None = None
         self._opened_before = False
+        self._waited = False  # the file was missing at first: when it comes, read all of it
+        self._mark = b""  # the bytes just before the offset: a rewrite in place changes them
+        self._old: tuple[BinaryIO, LineSplitter, float] | None = None  # the file rotated away
         self._state: FollowState | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -221,52 +237,87 @@ class FileFollower:
     def _open(self) -> bool:
         """Open the file; start at its last `history` lines the first time, else at its start."""
         try:
+            info = os.stat(self.path)  # follows the link: a loop is an OSError
+            if not stat_module.S_ISREG(info.st_mode):
+                self._report("error", t(f"{self.source} は通常のファイルではありません（ログとして"
+                                        "読みません）",
+                                        f"{self.source} is not a regular file; not read as a log"))
+                return False
             handle = open(self.path, "rb")  # noqa: SIM115 - kept open while following
         except FileNotFoundError:
+            self._waited = not self._opened_before or self._waited
             self._report("waiting", t(f"{self.source} はまだありません。できるまで待っています。",
                                       f"{self.source} does not exist yet; waiting for it."))
             return False
         except PermissionError:
             self._report("denied", permission_message(self.source, self.platform))
             return False
-        except IsADirectoryError:
-            self._report("error", t(f"{self.source} はディレクトリです",
-                                    f"{self.source} is a directory"))
+        except OSError as exc:
+            self._report("error", t(f"{self.source} を開けません: {exc.strerror or exc}",
+                                    f"cannot open {self.source}: {exc.strerror or exc}"))
             return False
-        stat = os.fstat(handle.fileno())
-        self._identity = (stat.st_dev, stat.st_ino)
-        if self._opened_before:
-            handle.seek(0)
+        opened = os.fstat(handle.fileno())
+        self._identity = (opened.st_dev, opened.st_ino)
+        if self._opened_before or self._waited:
+            handle.seek(0)  # a new file (rotated, or one that came late): all of it is new
         else:
             handle.seek(tail_offset(handle, self.history, self.chunk))
         self._opened_before = True
         self._handle = handle
         self._splitter.reset()
+        self._remember_mark()
         self._report("following", t(f"{self.source} を表示しています", f"following {self.source}"))
         return True
 
+    def _remember_mark(self) -> None:
+        """Keep the bytes just before the read offset, to notice a rewrite in place."""
+        assert self._handle is not None
+        offset = self._handle.tell()
+        try:
+            self._mark = os.pread(self._handle.fileno(), min(offset, MARK), max(0, offset - MARK))
+        except OSError:
+            self._mark = b""
+
+    def _rewritten(self) -> bool:
+        """The bytes before the offset are no longer those read (copytruncate, then a write
+        as long as the old file or longer; a same-size rewrite)."""
+        assert self._handle is not None
+        if not self._mark:
+            return False
+        offset = self._handle.tell()
+        try:
+            now = os.pread(self._handle.fileno(), len(self._mark), offset - len(self._mark))
+        except OSError:
+            return False
+        return now != self._mark
+
     def _read_available(self) -> tuple[list[str], int]:
-        """Read up to `max_batch_bytes` from the open file; the lines and the bytes read."""
+        """Read up to `max_batch_bytes` from the open file; the lines and the bytes read. The
+        rest of an over-long line is skipped in large reads, not counted against the batch."""
         assert self._handle is not None
         lines: list[str] = []
         total = 0
         while total < self.max_batch_bytes:
+            skipping = self._splitter.discarding
             try:
-                data = self._handle.read(self.chunk)
+                data = self._handle.read(SKIP_CHUNK if skipping else self.chunk)
             except OSError as exc:
                 self._report("error", t(f"{self.source} を読めません: {exc}",
                                         f"cannot read {self.source}: {exc}"))
                 break
             if not data:
                 break
-            total += len(data)
+            total += 0 if skipping else len(data)
             lines += self._splitter.feed(data)
-            if len(data) < self.chunk:
+            if len(data) < (SKIP_CHUNK if skipping else self.chunk):
                 break
+        if total or lines:
+            self._remember_mark()
         return lines, total
 
     def _close(self) -> None:
-        """Close the current file."""
+        """Close the current file (and the one rotated away)."""
+        self._drop_old()
         if self._handle is not None:
             with contextlib.suppress(OSError):
                 self._handle.close()
@@ -276,15 +327,18 @@ class FileFollower:
         """Notice rotation (another inode at the path) or truncation; the lines read after it."""
         assert self._handle is not None
         try:
-            stat = os.stat(self.path)
-        except FileNotFoundError:
+            info = os.stat(self.path)
+        except OSError:
             return []  # rotated away and not re-created yet: keep the old file open
-        except PermissionError:
-            return []
-        if (stat.st_dev, stat.st_ino) != self._identity:
+        if (info.st_dev, info.st_ino) != self._identity:
             rest, _ = self._read_available()  # what was written to the old file before the switch
-            rest += self._splitter.flush()
-            self._close()
+            # A writer may go on writing to the old file for a while (until it reopens its
+            # log): keep reading it beside the new one until it has been quiet for OLD_GRACE.
+            old = (self._handle, self._splitter, time.monotonic() + OLD_GRACE)
+            self._drop_old()
+            self._old = old
+            self._handle = None
+            self._splitter = LineSplitter(old[1].max_line)
             if not self._open():
                 return rest
             self._report("rotated", t(f"{self.source} がローテーションされました。"
@@ -292,7 +346,7 @@ class FileFollower:
                                       f"{self.source} was rotated; following the new file."))
             new, _ = self._read_available()
             return rest + new
-        if stat.st_size < self._handle.tell():
+        if info.st_size < self._handle.tell() or self._rewritten():
             self._handle.seek(0)
             self._splitter.reset()
             self._report("truncated", t(f"{self.source} が切り詰められました。"
@@ -302,12 +356,40 @@ class FileFollower:
             return lines
         return []
 
+    def _read_old(self) -> list[str]:
+        """What the writer still adds to the file rotated away, until it is quiet."""
+        if self._old is None:
+            return []
+        handle, splitter, until = self._old
+        try:
+            data = handle.read(self.max_batch_bytes)
+        except OSError:
+            data = b""
+        if data:
+            self._old = (handle, splitter, time.monotonic() + OLD_GRACE)
+            return splitter.feed(data)
+        if time.monotonic() >= until:
+            rest = splitter.flush()
+            self._drop_old()
+            return rest
+        return []
+
+    def _drop_old(self) -> None:
+        if self._old is not None:
+            with contextlib.suppress(OSError):
+                self._old[0].close()
+            self._old = None
+
     def poll(self) -> list[str]:
         """One round: open the file if needed, read what is new, notice rotation; the lines."""
         if self._handle is None and not self._open():
             return []
-        lines, count = self._read_available()
-        if count == 0:
+        lines = self._read_old()
+        if self._rewritten():  # before reading on: what follows the offset may be all new
+            return lines + self._check_replaced()
+        new, count = self._read_available()
+        lines += new
+        if count == 0 and not new:
             lines += self._check_replaced()
         return lines
 

@@ -22,6 +22,7 @@ from maillab_tui.chapter.parser import ChapterError, parse_chapter
 from maillab_tui.chapter.yamlread import YamlProblem, read_small_text, read_yaml
 from maillab_tui.cli.common import parse_since
 from maillab_tui.lab.progress import ProgressStore
+from maillab_tui.mail.logfollow import FileFollower
 from tests.conftest import FIXTURES, ROOT
 
 SOURCE = (ROOT / "chapters" / "mail-server" / "ja.md").read_text(encoding="utf-8")
@@ -362,3 +363,89 @@ def test_a_secret_with_quotes_is_masked_before_the_json_is_written(tmp_path: Pat
     text = path.read_text(encoding="utf-8")
     assert secret not in text and json.dumps(secret)[1:-1] not in text
     json.loads(text)                       # still JSON, even with a secret as common as "step"
+
+
+# -- the log follower ----------------------------------------------------------------------------
+
+def _follow(path: Path) -> tuple[FileFollower, list[str]]:
+
+    got: list[str] = []
+    return FileFollower(path, got.extend, busy_interval=0.01, idle_interval=0.01), got
+
+
+def _poll(follower: FileFollower, got: list[str], rounds: int = 5) -> list[str]:
+    for _ in range(rounds):
+        got += follower.poll()
+    return got
+
+
+def test_copytruncate_then_a_longer_write_loses_no_line(tmp_path: Path) -> None:
+    log = tmp_path / "maillog"
+    log.write_text("".join(f"old {i}\n" for i in range(100)))
+    follower, got = _follow(log)
+    _poll(follower, got)
+    with open(log, "r+") as handle:            # copytruncate, then more than before at once
+        handle.truncate(0)
+        handle.write("".join(f"new {i}\n" for i in range(400)))
+    _poll(follower, got)
+    assert [x for x in got if x.startswith("new")] == [f"new {i}" for i in range(400)]
+
+
+def test_a_same_size_rewrite_is_read_again(tmp_path: Path) -> None:
+    log = tmp_path / "maillog"
+    log.write_text("aaaa\nbbbb\n")
+    follower, got = _follow(log)
+    _poll(follower, got)
+    with open(log, "r+") as handle:
+        handle.write("cccc\ndddd\n")
+    _poll(follower, got)
+    assert got[-2:] == ["cccc", "dddd"]
+
+
+def test_a_file_that_comes_late_is_read_from_its_start(tmp_path: Path) -> None:
+    log = tmp_path / "maillog"
+    follower, got = _follow(log)
+    _poll(follower, got)
+    log.write_text("".join(f"line {i}\n" for i in range(1000)))
+    _poll(follower, got, 20)
+    assert got[0] == "line 0" and len(got) == 1000
+
+
+def test_a_writer_still_on_the_rotated_file_is_followed(tmp_path: Path) -> None:
+    log = tmp_path / "maillog"
+    log.write_text("first\n")
+    follower, got = _follow(log)
+    _poll(follower, got)
+    with open(log, "a") as writer:
+        os.rename(log, tmp_path / "maillog.1")
+        log.write_text("in the new file\n")
+        _poll(follower, got)
+        writer.write("".join(f"late {i}\n" for i in range(300)))
+        writer.flush()
+        _poll(follower, got)
+    assert [x for x in got if x.startswith("late")] == [f"late {i}" for i in range(300)]
+    assert "in the new file" in got
+
+
+def test_a_huge_line_does_not_hold_back_the_next(tmp_path: Path) -> None:
+    log = tmp_path / "maillog"
+    log.write_text("")
+    follower, got = _follow(log)
+    _poll(follower, got, 1)
+    with open(log, "ab") as handle:
+        handle.write(b"x" * 50_000_000 + b"\nreal line\n")
+    _poll(follower, got, 3)                    # a handful of polls, not 50 MB / 1 MB of them
+    assert got[-1] == "real line" and got[0].endswith("…")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_a_symlink_loop_is_an_error_state_not_a_block(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for path in (fifo, loop):
+        follower, _ = _follow(path)
+        with bounded(5):
+            assert follower.prime() == []
+        assert follower.state == "error"
