@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from maillab_tui.chapter.parser import (
     translates_of,
 )
 from maillab_tui.chapter.variables import PLACEHOLDER, host_values
+from maillab_tui.chapter.yamlread import read_small_text
 from maillab_tui.checking.api import Library, load_library
 
 
@@ -189,7 +191,7 @@ def lint_file(path: Path, library: Library) -> list[Problem]:
     except ChapterError as exc:
         return list(exc.problems)
     problems = (list(chapter.problems) + check_references(chapter, library)
-                + hidden_knowledge(chapter, library))
+                + hidden_knowledge(chapter, library) + broken_placeholders(path))
     if not translates_of(path) and (path.parent / "mistakes.yaml").is_file():
         from maillab_tui.selftest.engine import load_mistakes
 
@@ -224,3 +226,24 @@ def _near(name: str, known: Iterable[str]) -> str | None:
 
     found = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
     return found[0] if found else None
+
+
+_OPENING = re.compile(r"\{\{")
+
+
+def broken_placeholders(path: Path) -> list[Problem]:
+    """A warning for each `{{` that does not open a variable (`{{ fqdn }`, `{{ 1x }}`,
+    `{{ }}`): it would stay in the text as it is."""
+    try:
+        lines = read_small_text(path).splitlines()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []  # the parser said why already
+    out = []
+    for number, line in enumerate(lines, start=1):
+        for opening in _OPENING.finditer(line):
+            if not PLACEHOLDER.match(line, opening.start()):
+                shown = line[opening.start():opening.start() + 24]
+                out.append(Problem(str(path), number, f"'{shown}' is not a variable (write "
+                                   "{{ name }}: letters, digits, _): it stays in the text as "
+                                   "it is", "warning"))
+    return out

@@ -29,6 +29,7 @@ import datetime as dt
 import html
 import io
 import json
+import stat
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -291,13 +292,24 @@ def parse_result(data: Any, source: str) -> Row:
     )
 
 
+MAX_RESULT = 20_000_000
+"""A result file is some kB per check; this is far beyond any real one."""
+
+
 def read_file(path: Path) -> Row:
     """One file as a row: a result, a failure record, or an `unreadable` row saying why."""
     source = str(path)
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+            return _unreadable(source, t("通常のファイルではありません", "not a regular file"))
+        if info.st_size > MAX_RESULT:
+            return _unreadable(source, t(f"大きすぎます（{info.st_size:,} バイト）",
+                                         f"too large ({info.st_size:,} bytes)"))
         raw = path.read_bytes()
     except OSError as exc:
-        return _unreadable(source, t(f"読めません: {exc.strerror}", f"cannot read: {exc.strerror}"))
+        reason = exc.strerror or str(exc)
+        return _unreadable(source, t(f"読めません: {reason}", f"cannot read: {reason}"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -308,6 +320,9 @@ def read_file(path: Path) -> Row:
         return _unreadable(source, t("空のファイル (途中で切れた?)", "empty file (truncated?)"))
     try:
         data = json.loads(text)
+    except RecursionError:
+        return _unreadable(source, t("壊れています: JSON の入れ子が深すぎます",
+                                     "corrupt: JSON nested too deep"))
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             why = t(

@@ -449,3 +449,24 @@ def test_a_fifo_or_a_symlink_loop_is_an_error_state_not_a_block(tmp_path: Path) 
         with bounded(5):
             assert follower.prime() == []
         assert follower.state == "error"
+
+
+# -- report, placeholders --------------------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_report_reads_neither_a_fifo_nor_json_nested_too_deep(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    os.mkfifo(results / "fifo.json")
+    (results / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with bounded(60):
+        proc = cli("report", str(results), str(results / "fifo.json"), "--lang", "en")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "not a regular file" in proc.stdout and "nested too deep" in proc.stdout
+
+
+@pytest.mark.parametrize("broken", ["{{ fqdn }", "{{ 1x }}", "{{ }}"])
+def test_a_broken_placeholder_is_warned_about(tmp_path: Path, broken: str) -> None:
+    text = SOURCE.replace("この章では、", f"この章では {broken} で、", 1)
+    problems = lint_text(tmp_path, text)
+    assert any("is not a variable" in p.message and p.severity == "warning" for p in problems)
