@@ -11,6 +11,7 @@ from maillab_tui.chapter.parser import (
     ChapterError,
     bundled_chapters_dir,
     parse_chapter,
+    parsing_once,
     translates_of,
 )
 from maillab_tui.chapter.variables import PLACEHOLDER, host_values
@@ -212,11 +213,12 @@ def lint(paths: Iterable[str] = (), extra_check_dirs: Iterable[str] = ()) -> lis
     library = load_library(list(extra_check_dirs))
     files = chapter_files(list(paths) or [str(bundled_chapters_dir())])
     problems: list[Problem] = [Problem("checks", 0, p) for p in library.problems]
-    for path in files:
-        if not path.exists():
-            problems.append(Problem(str(path), 0, "no such file"))
-            continue
-        problems += lint_file(path, library)
+    with parsing_once():
+        for path in files:
+            if not path.exists():
+                problems.append(Problem(str(path), 0, "no such file"))
+                continue
+            problems += lint_file(path, library)
     return sorted(problems, key=lambda p: (p.path, p.line))
 
 

@@ -7,9 +7,10 @@ can report everything at once; `load_chapter` raises `ChapterError` when any is 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -734,7 +735,29 @@ def parse_chapter(path: Path | str, text: str | None = None) -> Chapter:
         except (OSError, ValueError) as exc:
             raise ChapterError([Problem(str(path), 0, f"cannot read chapter: {exc}")]) from None
     text = text.removeprefix("\ufeff")
-    return _Parser(path, text).parse()
+    key = (str(path.resolve()), text)
+    if _MEMO is not None and key in _MEMO:
+        return _MEMO[key]
+    chapter = _Parser(path, text).parse()
+    if _MEMO is not None:
+        _MEMO[key] = chapter
+    return chapter
+
+
+_MEMO: dict[tuple[str, str], Chapter] | None = None
+
+
+@contextlib.contextmanager
+def parsing_once() -> Iterator[None]:
+    """Within it, a file with the same text is parsed once (lint reads a translation's source
+    for the translation, then again to compare them)."""
+    global _MEMO
+    outer = _MEMO
+    _MEMO = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _MEMO = outer
 
 
 def translates_of(path: Path) -> str | None:

@@ -470,3 +470,18 @@ def test_a_broken_placeholder_is_warned_about(tmp_path: Path, broken: str) -> No
     text = SOURCE.replace("この章では、", f"この章では {broken} で、", 1)
     problems = lint_text(tmp_path, text)
     assert any("is not a variable" in p.message and p.severity == "warning" for p in problems)
+
+
+def test_linting_a_translation_parses_its_source_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from maillab_tui.chapter import parser
+
+    parsed: list[str] = []
+    original = parser._Parser.parse
+
+    def counting(self: parser._Parser, *args: object, **kwargs: object) -> object:
+        parsed.append(self.path.name)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parser._Parser, "parse", counting)
+    lint([str(ROOT / "chapters" / "mail-server")])
+    assert sorted(parsed) == ["en.md", "ja.md"]
