@@ -73,6 +73,10 @@ def create(lab: str, net: LabNetwork) -> None:
     if BRIDGE not in links:
         run(["ip", "-n", lab_ns, "link", "add", BRIDGE, "type", "bridge"])
         run(["ip", "-n", lab_ns, "addr", "add", f"{net.dns}/{net.prefixlen}", "dev", BRIDGE])
+    # A bridge left to choose its MAC takes its lowest port's, so a new port (a host reset, a
+    # station) could change it: the hosts' ARP entries for the DNS server then point nowhere
+    # for seconds (lookups time out, Postfix's greeting waits on them: a flake in CI).
+    run(["ip", "-n", lab_ns, "link", "set", BRIDGE, "address", mac(net.dns)])
     run(["ip", "-n", lab_ns, "link", "set", "lo", "up"])
     run(["ip", "-n", lab_ns, "link", "set", BRIDGE, "up"])
     for host in net.hosts:
