@@ -16,14 +16,16 @@ step "mypy"
 "$PY/mypy"
 step "lint the bundled chapters"
 "$PY/maillab-tui" lint chapters
-step "tests: unit, UI, then integration (the sandbox comes up inside the tests)"
+step "tests: unit, UI, the fuzzer, then integration (the sandbox comes up inside the tests)"
 mkdir -p test-artifacts
 full=0
 if [ "$#" -eq 0 ]; then
   full=1
-  set -- tests/unit tests/ui tests/integration
+  set -- tests/unit tests/ui tests/fuzz tests/integration
 fi
-"$PY/pytest" -q -rs -p no:cacheprovider --junitxml=test-artifacts/junit.xml "$@"
+# A failing test keeps its whole output (stdout, stderr, logs) in test-artifacts/junit.xml.
+"$PY/pytest" -q -rs -p no:cacheprovider --junitxml=test-artifacts/junit.xml \
+  -o junit_logging=all -o junit_log_passing_tests=false "$@"
 if [ "$full" -eq 1 ]; then
   step "self-test: the whole chapter on fresh sandbox hosts, and every learner mistake"
   st_start=$(date +%s)
