@@ -24,10 +24,17 @@ def chapter_files(paths: Iterable[str]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            out += sorted(p for p in path.rglob("*.md") if p.name.lower() != "readme.md")
-        else:
-            out.append(path)
+        try:
+            if path.is_dir():
+                found = []
+                for p in path.rglob("*.md"):   # a file vanishing under the walk is skipped
+                    if p.name.lower() != "readme.md":
+                        found.append(p)
+                out += sorted(found)
+                continue
+        except OSError:
+            pass  # named as it is: reading it says what is wrong
+        out.append(path)
     return out
 
 

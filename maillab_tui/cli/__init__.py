@@ -53,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILED
+    except OSError as exc:
+        # A file-system oddity not met where it was read (a name too long, a file vanishing
+        # under a directory walk): the path and the reason, not a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"maillab-tui: {where[:200]}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         # Ctrl-C reached every command of the terminal's process group; the checks still in
         # their threads would be waited for at exit (a retrying check for its whole timeout),

@@ -18,3 +18,12 @@ def test_no_mutant_crashes_hangs_or_loses_a_step_silently() -> None:
     bad = [(name, outcome, detail.strip().splitlines()[-1] if detail.strip() else "")
            for name, outcome, detail in results if outcome != "ok"]
     assert bad == [], f"{dict(outcomes)}\n" + "\n".join(map(str, bad[:20]))
+
+
+def test_no_misused_command_line_crashes_or_hangs() -> None:
+    from tests.fuzz.cli import fuzz as fuzz_cli
+
+    results = fuzz_cli(3, 150)
+    bad = [(argv[:4], outcome, detail.strip().splitlines()[-1] if detail.strip() else "")
+           for argv, outcome, detail in results if outcome != "ok"]
+    assert bad == [], "\n".join(map(str, bad[:20]))

@@ -263,6 +263,8 @@ def test_ctrl_c_during_check_only_stops_and_exits_130(tmp_path: Path) -> None:
       "--output", "/nonexistent/[bold]r.json"], "/nonexistent/[bold]r.json: no such directory"),
     (["--check-only", "--chapter", GOOD, "--host", "host1", "--platform", "debian12",
       "--since", "1e300"], "not a time"),
+    (["report", "x" * 5000], "File name too long"),
+    (["checks", "--checks-dir", "x" * 5000], "File name too long"),
 ])
 def test_usage_errors_exit_2_and_say_what(args: list[str], says: str) -> None:
     proc = cli(*args)
