@@ -381,11 +381,18 @@ def _poll(follower: FileFollower, got: list[str], rounds: int = 5) -> list[str]:
     return got
 
 
-def test_copytruncate_then_a_longer_write_loses_no_line(tmp_path: Path) -> None:
+def _started(tmp_path: Path, text: str | None) -> tuple[Path, FileFollower, list[str]]:
+    """A log (absent when `text` is None) and a follower that has polled it."""
     log = tmp_path / "maillog"
-    log.write_text("".join(f"old {i}\n" for i in range(100)))
+    if text is not None:
+        log.write_text(text)
     follower, got = _follow(log)
-    _poll(follower, got)
+    _poll(follower, got, 1)
+    return log, follower, got
+
+
+def test_copytruncate_then_a_longer_write_loses_no_line(tmp_path: Path) -> None:
+    log, follower, got = _started(tmp_path, "".join(f"old {i}\n" for i in range(100)))
     with open(log, "r+") as handle:            # copytruncate, then more than before at once
         handle.truncate(0)
         handle.write("".join(f"new {i}\n" for i in range(400)))
@@ -394,10 +401,7 @@ def test_copytruncate_then_a_longer_write_loses_no_line(tmp_path: Path) -> None:
 
 
 def test_a_same_size_rewrite_is_read_again(tmp_path: Path) -> None:
-    log = tmp_path / "maillog"
-    log.write_text("aaaa\nbbbb\n")
-    follower, got = _follow(log)
-    _poll(follower, got)
+    log, follower, got = _started(tmp_path, "aaaa\nbbbb\n")
     with open(log, "r+") as handle:
         handle.write("cccc\ndddd\n")
     _poll(follower, got)
@@ -405,19 +409,14 @@ def test_a_same_size_rewrite_is_read_again(tmp_path: Path) -> None:
 
 
 def test_a_file_that_comes_late_is_read_from_its_start(tmp_path: Path) -> None:
-    log = tmp_path / "maillog"
-    follower, got = _follow(log)
-    _poll(follower, got)
+    log, follower, got = _started(tmp_path, None)
     log.write_text("".join(f"line {i}\n" for i in range(1000)))
     _poll(follower, got, 20)
     assert got[0] == "line 0" and len(got) == 1000
 
 
 def test_a_writer_still_on_the_rotated_file_is_followed(tmp_path: Path) -> None:
-    log = tmp_path / "maillog"
-    log.write_text("first\n")
-    follower, got = _follow(log)
-    _poll(follower, got)
+    log, follower, got = _started(tmp_path, "first\n")
     with open(log, "a") as writer:
         os.rename(log, tmp_path / "maillog.1")
         log.write_text("in the new file\n")
@@ -430,10 +429,7 @@ def test_a_writer_still_on_the_rotated_file_is_followed(tmp_path: Path) -> None:
 
 
 def test_a_huge_line_does_not_hold_back_the_next(tmp_path: Path) -> None:
-    log = tmp_path / "maillog"
-    log.write_text("")
-    follower, got = _follow(log)
-    _poll(follower, got, 1)
+    log, follower, got = _started(tmp_path, "")
     with open(log, "ab") as handle:
         handle.write(b"x" * 50_000_000 + b"\nreal line\n")
     _poll(follower, got, 3)                    # a handful of polls, not 50 MB / 1 MB of them
