@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import re
 import shlex
 from collections.abc import Iterator, Mapping
@@ -93,7 +95,21 @@ def expand_shell(template: str, values: Mapping[str, str]) -> str:
 
 
 def mask(text: str, secrets: tuple[str, ...] | list[str], replacement: str = "********") -> str:
-    """`text` with every secret value replaced, for anything that is recorded or shown."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, replacement)
+    """`text` with every secret value replaced, for anything that is recorded or shown; its
+    base64 forms too (`echo PASS | base64`, with or without the newline and the padding)."""
+    for form in _forms(tuple(secrets)):
+        text = text.replace(form, replacement)
     return text
+
+
+@functools.lru_cache(maxsize=64)
+def _forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The strings `mask` replaces for these secrets, longest first."""
+    forms = set()
+    for secret in (s for s in secrets if s):
+        forms.add(secret)
+        if len(secret) >= 4:  # short ones would match in ordinary base64 text by chance
+            for raw in (secret, secret + "\n"):
+                encoded = base64.b64encode(raw.encode()).decode()
+                forms.update({encoded, encoded.rstrip("=")})
+    return tuple(sorted(forms, key=len, reverse=True))

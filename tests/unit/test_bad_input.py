@@ -483,3 +483,16 @@ def test_linting_a_translation_parses_its_source_once(monkeypatch: pytest.Monkey
     monkeypatch.setattr(parser._Parser, "parse", counting)
     lint([str(ROOT / "chapters" / "mail-server")])
     assert sorted(parsed) == ["en.md", "ja.md"]
+
+
+def test_a_secret_is_masked_in_its_base64_forms_too() -> None:
+    import base64
+
+    from maillab_tui.chapter.variables import mask
+
+    secret = "userpass"
+    encoded = [base64.b64encode(s.encode()).decode() for s in (secret, secret + "\n")]
+    text = f"typed {secret}; echo | base64: {encoded[1]}; printf | base64: {encoded[0]}"
+    shown = mask(text, [secret])
+    assert secret not in shown and not any(e.rstrip("=") in shown for e in encoded)
+    assert mask("ab", ["ab"]) == "********" and mask("YWI=", ["ab"]) == "YWI="  # short: literal
