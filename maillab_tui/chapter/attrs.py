@@ -52,38 +52,3 @@ def split_info(info: str) -> tuple[str, dict[str, str | bool], str | None]:
     lang, _, rest = info.partition(" ")
     return lang.strip(), {}, None
 
-
-_CHECK_ITEM = re.compile(r"^-[ \t]+(check|shell)[ \t]*:", re.MULTILINE)
-
-
-def missed_check_block(lang: str, attrs: dict[str, str | bool], content: str) -> str | None:
-    """Why a fence that is not marked `{check}` looks like a check block (a misspelt or lost
-    `{check}`), or None. Its checks would silently not be graded."""
-    import difflib
-
-    near = [key for key in attrs if difflib.SequenceMatcher(None, key, "check").ratio() >= 0.6]
-    if near:
-        return (f"unknown block attribute {{{near[0]}}}: did you mean {{check}}? As it is, "
-                "its checks are not graded")
-    if lang in ("yaml", "yml", "") and _CHECK_ITEM.search(content):
-        return ("this block lists checks ('- check:' / '- shell:') but is not marked "
-                "```yaml {check}: its checks are not graded")
-    return None
-
-
-def fence_problems(lang: str, attrs: dict[str, str | bool], content: str,
-                   line: int) -> list[tuple[int, str]]:
-    """(line, error) of a fence at `line` that lost something: checks not marked `{check}`,
-    or a fence marker inside it (a fence above lost its opening or closing line, so this
-    block swallowed the next)."""
-    out = []
-    if not ("check" in attrs or lang == "check"):
-        missed = missed_check_block(lang, attrs, content)
-        if missed:
-            out.append((line, missed))
-    for number, text in enumerate(content.splitlines()):
-        if text.lstrip().startswith(("```", "~~~")):
-            out.append((line + 1 + number, "a fence line inside a block: a ``` above this line "
-                        "is missing (a block lost its opening or closing line)"))
-            break
-    return out

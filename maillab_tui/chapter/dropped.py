@@ -4,10 +4,13 @@
   deep): block parsing stops there and every later step and check is silently gone.
 - A fence never closed: it runs to the end of the file and swallows what follows.
 - A file that does not end in a newline: most often one cut short (a copy that stopped).
+- A fence that lost its opening or closing line swallows the next block; a block of checks
+  not marked `{check}` (or marked `{chek}`) is shown, not graded.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from markdown_it.token import Token
@@ -28,11 +31,6 @@ def dropped(tokens: Sequence[Token], lines: Sequence[str], text: str,
                         f"than {max_nesting - 2} deep (or '1. ' repeated on one line); nothing "
                         "from here to the end of the file is part of the chapter", "error"))
             break
-    covered = max((t.map[1] for t in tokens if t.map is not None), default=0)
-    rest = next((n for n in range(covered, len(lines)) if lines[n].strip()), None)
-    if rest is not None:
-        out.append((rest + 1, "markdown stops being read here; nothing below this line is "
-                    "part of the chapter", "error"))
     for token in tokens:
         if token.type == "fence" and token.map is not None and token.map[1] >= len(lines):
             last = lines[-1].strip() if lines else ""
@@ -43,4 +41,40 @@ def dropped(tokens: Sequence[Token], lines: Sequence[str], text: str,
     if text and not text.endswith(("\n", "\r")):
         out.append((len(lines), "the file does not end with a newline: is it cut short "
                     "(an interrupted copy)?", "warning"))
+    return out
+
+
+_CHECK_ITEM = re.compile(r"^-[ \t]+(check|shell)[ \t]*:", re.MULTILINE)
+
+
+def missed_check_block(lang: str, attrs: dict[str, str | bool], content: str) -> str | None:
+    """Why a fence that is not marked `{check}` looks like a check block (a misspelt or lost
+    `{check}`), or None. Its checks would silently not be graded."""
+    import difflib
+
+    near = [key for key in attrs if difflib.SequenceMatcher(None, key, "check").ratio() >= 0.6]
+    if near:
+        return (f"unknown block attribute {{{near[0]}}}: did you mean {{check}}? As it is, "
+                "its checks are not graded")
+    if lang in ("yaml", "yml", "") and _CHECK_ITEM.search(content):
+        return ("this block lists checks ('- check:' / '- shell:') but is not marked "
+                "```yaml {check}: its checks are not graded")
+    return None
+
+
+def fence_problems(lang: str, attrs: dict[str, str | bool], content: str,
+                   line: int) -> list[tuple[int, str]]:
+    """(line, error) of a fence at `line` that lost something: checks not marked `{check}`,
+    or a fence marker inside it (a fence above lost its opening or closing line, so this
+    block swallowed the next)."""
+    out = []
+    if not ("check" in attrs or lang == "check"):
+        missed = missed_check_block(lang, attrs, content)
+        if missed:
+            out.append((line, missed))
+    for number, text in enumerate(content.splitlines()):
+        if text.lstrip().startswith(("```", "~~~")):
+            out.append((line + 1 + number, "a fence line inside a block: a ``` above this line "
+                        "is missing (a block lost its opening or closing line)"))
+            break
     return out

@@ -22,10 +22,10 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from maillab_tui import config
 from maillab_tui.chapter import page, yamlread
-from maillab_tui.chapter.attrs import fence_problems, heading_attrs, parse_attrs, split_info
+from maillab_tui.chapter.attrs import heading_attrs, parse_attrs, split_info
 from maillab_tui.chapter.checkblock import read_check_block
 from maillab_tui.chapter.dialogue import read_dialogue
-from maillab_tui.chapter.dropped import dropped
+from maillab_tui.chapter.dropped import dropped, fence_problems
 from maillab_tui.chapter.model import (
     COMMAND_KINDS,
     GATE_POLICIES,
